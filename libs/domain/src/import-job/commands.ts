@@ -1,0 +1,58 @@
+import type { ImportDefinition } from './definition';
+import type { JobFailureReason, PieceFailureReason, PieceSpec, RowFailure, FailureReport } from './events';
+
+/**
+ * Time is passed in, never read: `metadata.now` (ISO-8601) becomes the events' `occurredAt`, so
+ * deciding is repeatable in tests and on replay.
+ */
+type Command<Type extends string, Data> = {
+  readonly type: Type;
+  readonly data: Data;
+  readonly metadata: { readonly now: string };
+};
+
+export type RequestImport = Command<
+  'RequestImport.v1',
+  { readonly jobId: string; readonly tenantId: string; readonly clientToken: string; readonly definition: ImportDefinition }
+>;
+
+export type StartPlanning = Command<'StartPlanning.v1', { readonly jobId: string }>;
+
+export type RecordPlan = Command<
+  'RecordPlan.v1',
+  { readonly jobId: string; readonly pieces: readonly PieceSpec[]; readonly files: number; readonly totalBytes: number }
+>;
+
+export type PieceOutcome =
+  | {
+      readonly kind: 'completed';
+      readonly rowsProcessed: number;
+      readonly rowsFailed: number;
+      readonly bytesProcessed: number;
+      readonly firstFailures: readonly RowFailure[];
+      readonly failureListLocation?: string;
+    }
+  | { readonly kind: 'failed'; readonly reason: PieceFailureReason }
+  | { readonly kind: 'cancelled' };
+
+export type RecordPieceResult = Command<
+  'RecordPieceResult.v1',
+  { readonly jobId: string; readonly pieceId: string; readonly outcome: PieceOutcome }
+>;
+
+/** A failure of the job as a whole (an unreadable or missing source), not of one piece. */
+export type FailImport = Command<'FailImport.v1', { readonly jobId: string; readonly reason: JobFailureReason }>;
+
+export type CancelImport = Command<'CancelImport.v1', { readonly jobId: string; readonly reason?: string }>;
+
+/** Sent once the closing work (the failure report) is done, to end a completing or failing job. */
+export type FinishImport = Command<'FinishImport.v1', { readonly jobId: string; readonly failureReport?: FailureReport }>;
+
+export type ImportJobCommand =
+  | RequestImport
+  | StartPlanning
+  | RecordPlan
+  | RecordPieceResult
+  | FailImport
+  | CancelImport
+  | FinishImport;

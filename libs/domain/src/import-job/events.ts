@@ -1,0 +1,207 @@
+import { assertNever } from '../decider';
+import type { ImportDefinition } from './definition';
+
+/**
+ * A piece: a byte range of one source object, cut at a record boundary, that one worker imports
+ * in one Kafka transaction. It names the exact object version it was planned on.
+ */
+export interface PieceSpec {
+  readonly pieceId: string;
+  readonly object: {
+    readonly bucket: string;
+    readonly key: string;
+    readonly etag: string;
+    readonly versionId?: string;
+    readonly size: number;
+  };
+  /** Bytes [start, end) of the object; a gzip object is always read whole. */
+  readonly range: { readonly start: number; readonly end: number };
+  readonly compression: 'none' | 'gzip';
+  /** The file's own line number of the piece's first record, so failures name real lines. */
+  readonly firstLine: number;
+  /** CSV only: the file's header, which every piece needs and only the first one contains. */
+  readonly csvHeader?: readonly string[];
+  readonly destinationTopic: string;
+}
+
+/** One rejected row, as the failure report and Pinpoint's `Failures` show it. */
+export interface RowFailure {
+  readonly file: string;
+  readonly line: number;
+  readonly reason: string;
+  /** The raw row, cut to a bounded length. */
+  readonly raw?: string;
+}
+
+export type JobFailureCode =
+  | 'SOURCE_NOT_FOUND'
+  | 'NO_MATCHING_FILES'
+  | 'SOURCE_UNREADABLE'
+  | 'PIECES_FAILED'
+  | 'TOO_MANY_FAILED_ROWS'
+  | 'REPORT_FAILED';
+
+export interface JobFailureReason {
+  readonly code: JobFailureCode;
+  readonly message: string;
+}
+
+export type PieceFailureCode = 'SOURCE_CHANGED' | 'SOURCE_NOT_FOUND' | 'SOURCE_UNREADABLE' | 'RECORD_TOO_LARGE';
+
+export interface PieceFailureReason {
+  readonly code: PieceFailureCode;
+  readonly message: string;
+}
+
+/** Where the full list of a job's rejected rows was written (every row, not only the first 100). */
+export interface FailureReport {
+  readonly location: string;
+  readonly rows: number;
+}
+
+type Event<Type extends string, Data> = { readonly type: Type; readonly data: Data };
+
+// ── Events, v1 ────────────────────────────────────────────────────────────────────────────────
+// The type string is a stored contract: a changed shape gets a new `.v2` type and an upcaster.
+
+export type ImportRequested = Event<
+  'ImportRequested.v1',
+  {
+    readonly jobId: string;
+    readonly tenantId: string;
+    readonly clientToken: string;
+    readonly definition: ImportDefinition;
+    readonly occurredAt: string;
+  }
+>;
+
+export type ImportPlanningStarted = Event<'ImportPlanningStarted.v1', { readonly jobId: string; readonly occurredAt: string }>;
+
+export type ImportPlanned = Event<
+  'ImportPlanned.v1',
+  {
+    readonly jobId: string;
+    readonly pieces: readonly PieceSpec[];
+    readonly files: number;
+    readonly totalBytes: number;
+    readonly occurredAt: string;
+  }
+>;
+
+export type PieceCompleted = Event<
+  'PieceCompleted.v1',
+  {
+    readonly jobId: string;
+    readonly pieceId: string;
+    readonly rowsProcessed: number;
+    readonly rowsFailed: number;
+    readonly bytesProcessed: number;
+    readonly firstFailures: readonly RowFailure[];
+    /** Where the piece's full failure list was written, when it had failures. */
+    readonly failureListLocation?: string;
+    readonly occurredAt: string;
+  }
+>;
+
+export type PieceFailed = Event<
+  'PieceFailed.v1',
+  { readonly jobId: string; readonly pieceId: string; readonly reason: PieceFailureReason; readonly occurredAt: string }
+>;
+
+/** A piece a worker did not import because its job was being cancelled. */
+export type PieceCancelled = Event<'PieceCancelled.v1', { readonly jobId: string; readonly pieceId: string; readonly occurredAt: string }>;
+
+export type ImportCompleting = Event<'ImportCompleting.v1', { readonly jobId: string; readonly occurredAt: string }>;
+
+export type ImportFailing = Event<
+  'ImportFailing.v1',
+  { readonly jobId: string; readonly reason: JobFailureReason; readonly occurredAt: string }
+>;
+
+export type ImportCancelling = Event<
+  'ImportCancelling.v1',
+  { readonly jobId: string; readonly reason?: string; readonly occurredAt: string }
+>;
+
+export type ImportCompleted = Event<
+  'ImportCompleted.v1',
+  { readonly jobId: string; readonly failureReport?: FailureReport; readonly occurredAt: string }
+>;
+
+export type JobFailed = Event<
+  'JobFailed.v1',
+  {
+    readonly jobId: string;
+    readonly reason: JobFailureReason;
+    readonly failureReport?: FailureReport;
+    readonly occurredAt: string;
+  }
+>;
+
+export type ImportCancelled = Event<'ImportCancelled.v1', { readonly jobId: string; readonly occurredAt: string }>;
+
+export type ImportJobEvent =
+  | ImportRequested
+  | ImportPlanningStarted
+  | ImportPlanned
+  | PieceCompleted
+  | PieceFailed
+  | PieceCancelled
+  | ImportCompleting
+  | ImportFailing
+  | ImportCancelling
+  | ImportCompleted
+  | JobFailed
+  | ImportCancelled;
+
+export type ImportJobEventType = ImportJobEvent['type'];
+
+export const importJobEventTypes: readonly ImportJobEventType[] = [
+  'ImportRequested.v1',
+  'ImportPlanningStarted.v1',
+  'ImportPlanned.v1',
+  'PieceCompleted.v1',
+  'PieceFailed.v1',
+  'PieceCancelled.v1',
+  'ImportCompleting.v1',
+  'ImportFailing.v1',
+  'ImportCancelling.v1',
+  'ImportCompleted.v1',
+  'JobFailed.v1',
+  'ImportCancelled.v1',
+];
+
+export function isImportJobEvent(event: { type: string }): event is ImportJobEvent {
+  return (importJobEventTypes as readonly string[]).includes(event.type);
+}
+
+/**
+ * The logical identity of an event within its job's stream. The application derives the stored
+ * event id from it (a UUIDv5 of job id and identity), so the event store itself refuses a second
+ * result for the same piece or a second terminal event, even from two racing processes.
+ */
+export function eventIdentity(event: ImportJobEvent): string {
+  switch (event.type) {
+    case 'ImportRequested.v1':
+      return 'requested';
+    case 'ImportPlanningStarted.v1':
+      return 'planning-started';
+    case 'ImportPlanned.v1':
+      return 'planned';
+    case 'PieceCompleted.v1':
+    case 'PieceFailed.v1':
+    case 'PieceCancelled.v1':
+      return `piece-settled:${event.data.pieceId}`;
+    case 'ImportCompleting.v1':
+    case 'ImportFailing.v1':
+      return 'closing';
+    case 'ImportCancelling.v1':
+      return 'cancelling';
+    case 'ImportCompleted.v1':
+    case 'JobFailed.v1':
+    case 'ImportCancelled.v1':
+      return 'terminal';
+    default:
+      return assertNever(event);
+  }
+}

@@ -1,0 +1,151 @@
+import { assertNever } from '../decider';
+import type { ImportDefinition } from './definition';
+import type { FailureReport, ImportJobEvent, JobFailureReason, PieceFailureReason, PieceSpec, RowFailure } from './events';
+
+export type ActiveStatus = 'Requested' | 'Planning' | 'Processing' | 'Completing' | 'Failing' | 'Cancelling';
+export type FinishedStatus = 'Completed' | 'Failed' | 'Cancelled';
+export type ImportJobStatus = ActiveStatus | FinishedStatus;
+
+export const finishedStatuses: readonly FinishedStatus[] = ['Completed', 'Failed', 'Cancelled'];
+
+export function isFinished(status: ImportJobStatus): status is FinishedStatus {
+  return (finishedStatuses as readonly string[]).includes(status);
+}
+
+export type PieceStatus = 'pending' | 'completed' | 'failed' | 'cancelled';
+
+/** Pinpoint keeps the first 100 failures on the job; the rest are in the failure report. */
+export const maxFailuresKept = 100;
+
+export interface ImportJobDetails {
+  readonly status: ImportJobStatus;
+  readonly jobId: string;
+  readonly tenantId: string;
+  readonly clientToken: string;
+  readonly definition: ImportDefinition;
+  readonly createdAt: string;
+  readonly lastModifiedAt: string;
+  readonly completedAt?: string;
+  /** Undefined until planned; then the pieces exactly as planned. */
+  readonly plan?: readonly PieceSpec[];
+  readonly pieces: ReadonlyMap<string, PieceStatus>;
+  readonly pieceCounts: { readonly total: number; readonly completed: number; readonly failed: number; readonly cancelled: number };
+  readonly rows: { readonly processed: number; readonly failed: number };
+  readonly bytes: { readonly total: number; readonly processed: number };
+  readonly files: number;
+  readonly firstFailures: readonly RowFailure[];
+  readonly firstPieceFailure?: { readonly pieceId: string; readonly reason: PieceFailureReason };
+  readonly failureReason?: JobFailureReason;
+  readonly failureReport?: FailureReport;
+}
+
+export type ImportJob = { readonly status: 'NotStarted' } | ImportJobDetails;
+
+export function initialState(): ImportJob {
+  return { status: 'NotStarted' };
+}
+
+export function pendingPieces(job: ImportJobDetails): number {
+  const { total, completed, failed, cancelled } = job.pieceCounts;
+  return total - completed - failed - cancelled;
+}
+
+function settlePiece(job: ImportJobDetails, pieceId: string, outcome: Exclude<PieceStatus, 'pending'>, occurredAt: string): ImportJobDetails {
+  // Copying the map keeps every state immutable; a job holds thousands of pieces, not millions.
+  const pieces = new Map(job.pieces).set(pieceId, outcome);
+  return {
+    ...job,
+    pieces,
+    pieceCounts: { ...job.pieceCounts, [outcome]: job.pieceCounts[outcome] + 1 },
+    lastModifiedAt: occurredAt,
+  };
+}
+
+function withStatus(job: ImportJobDetails, status: ImportJobStatus, occurredAt: string): ImportJobDetails {
+  return { ...job, status, lastModifiedAt: occurredAt };
+}
+
+/**
+ * Folds one event into the job. It never throws: an event that does not fit the state (which
+ * `decide` never produces) leaves the state as it was, so a projection can always replay.
+ */
+export function evolve(state: ImportJob, event: ImportJobEvent): ImportJob {
+  if (event.type === 'ImportRequested.v1') {
+    if (state.status !== 'NotStarted') return state;
+    const { jobId, tenantId, clientToken, definition, occurredAt } = event.data;
+    return {
+      status: 'Requested',
+      jobId,
+      tenantId,
+      clientToken,
+      definition,
+      createdAt: occurredAt,
+      lastModifiedAt: occurredAt,
+      pieces: new Map(),
+      pieceCounts: { total: 0, completed: 0, failed: 0, cancelled: 0 },
+      rows: { processed: 0, failed: 0 },
+      bytes: { total: 0, processed: 0 },
+      files: 0,
+      firstFailures: [],
+    };
+  }
+  if (state.status === 'NotStarted') return state;
+  const { occurredAt } = event.data;
+
+  switch (event.type) {
+    case 'ImportPlanningStarted.v1':
+      return withStatus(state, 'Planning', occurredAt);
+    case 'ImportPlanned.v1': {
+      const { pieces, files, totalBytes } = event.data;
+      return {
+        ...withStatus(state, 'Processing', occurredAt),
+        plan: pieces,
+        pieces: new Map(pieces.map((piece) => [piece.pieceId, 'pending'])),
+        pieceCounts: { ...state.pieceCounts, total: pieces.length },
+        files,
+        bytes: { ...state.bytes, total: totalBytes },
+      };
+    }
+    case 'PieceCompleted.v1': {
+      const { pieceId, rowsProcessed, rowsFailed, bytesProcessed, firstFailures } = event.data;
+      if (state.pieces.get(pieceId) !== 'pending') return state;
+      const settled = settlePiece(state, pieceId, 'completed', occurredAt);
+      return {
+        ...settled,
+        rows: { processed: state.rows.processed + rowsProcessed, failed: state.rows.failed + rowsFailed },
+        bytes: { ...state.bytes, processed: state.bytes.processed + bytesProcessed },
+        firstFailures:
+          state.firstFailures.length >= maxFailuresKept
+            ? state.firstFailures
+            : [...state.firstFailures, ...firstFailures].slice(0, maxFailuresKept),
+      };
+    }
+    case 'PieceFailed.v1': {
+      const { pieceId, reason } = event.data;
+      if (state.pieces.get(pieceId) !== 'pending') return state;
+      return { ...settlePiece(state, pieceId, 'failed', occurredAt), firstPieceFailure: state.firstPieceFailure ?? { pieceId, reason } };
+    }
+    case 'PieceCancelled.v1':
+      if (state.pieces.get(event.data.pieceId) !== 'pending') return state;
+      return settlePiece(state, event.data.pieceId, 'cancelled', occurredAt);
+    case 'ImportCompleting.v1':
+      return withStatus(state, 'Completing', occurredAt);
+    case 'ImportFailing.v1':
+      return { ...withStatus(state, 'Failing', occurredAt), failureReason: event.data.reason };
+    case 'ImportCancelling.v1':
+      return withStatus(state, 'Cancelling', occurredAt);
+    case 'ImportCompleted.v1':
+      return { ...withStatus(state, 'Completed', occurredAt), completedAt: occurredAt, failureReport: event.data.failureReport };
+    case 'JobFailed.v1':
+      return {
+        ...withStatus(state, 'Failed', occurredAt),
+        completedAt: occurredAt,
+        failureReason: event.data.reason,
+        failureReport: event.data.failureReport,
+      };
+    case 'ImportCancelled.v1':
+      return { ...withStatus(state, 'Cancelled', occurredAt), completedAt: occurredAt };
+    default:
+      return assertNever(event);
+  }
+}
