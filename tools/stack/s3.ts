@@ -1,0 +1,99 @@
+import { request } from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freeLoopbackPorts } from './free-port';
+import { smallServerJvmFlags, startJvm } from './jvm';
+import { fetchMavenRuntime, type FetchedRuntime } from './maven-runtime';
+import { waitFor } from './wait-for';
+
+export function fetchS3Mock(): Promise<FetchedRuntime> {
+  return fetchMavenRuntime({ name: 's3mock', pomPath: join(__dirname, 's3mock', 'pom.xml'), versionProperty: 's3mock.version' });
+}
+
+export interface S3Server {
+  endpoint: string;
+  region: string;
+  /** S3Mock accepts any credentials; fixed ones keep clients' signing code on the real path. */
+  accessKeyId: string;
+  secretAccessKey: string;
+  version: string;
+  /** S3Mock's WARN-level log, inside its folder (deleted by stop). */
+  logFile: string;
+  /** Aborted if the server exits before stop(). */
+  died: AbortSignal;
+  stop(): Promise<void>;
+}
+
+export interface StartS3Options {
+  readyTimeoutMs?: number;
+}
+
+/** Adobe S3Mock over plain HTTP on a free loopback port, storing objects in a fresh folder. */
+export async function startS3({ readyTimeoutMs = 60_000 }: StartS3Options = {}): Promise<S3Server> {
+  const { version, libDir } = await fetchS3Mock();
+  const scratchDir = await mkdtemp(join(tmpdir(), 'import-jobs-s3-'));
+  try {
+    const [port] = await freeLoopbackPorts(1);
+    const endpoint = `http://127.0.0.1:${port}`;
+    const logFile = join(scratchDir, 's3mock.log');
+    const jvm = startJvm({
+      name: 'S3Mock',
+      args: [
+        ...smallServerJvmFlags('384m'),
+        '-jar',
+        join(libDir, `s3mock-${version}-exec.jar`),
+        // Spring's main connector is the endpoint: it alone honours server.address, so it can be
+        // kept on loopback, and with SSL off it speaks plain HTTP.
+        `--server.port=${port}`,
+        '--server.address=127.0.0.1',
+        '--server.ssl.enabled=false',
+        // S3Mock always adds a second HTTP connector; port 0 lets the kernel pick any free port
+        // for it, so it can never collide with another run. Nothing uses it.
+        '--http.port=0',
+        `--com.adobe.testing.s3mock.store.root=${join(scratchDir, 'store')}`,
+        '--com.adobe.testing.s3mock.store.retain-files-on-exit=false',
+        '--spring.main.banner-mode=off',
+        '--logging.level.root=WARN',
+      ],
+      scratchDir,
+      logFile,
+    });
+    try {
+      await waitFor(`S3Mock to answer on ${endpoint}`, () => listsBuckets(endpoint), {
+        timeoutMs: readyTimeoutMs,
+        intervalMs: 200,
+        signal: jvm.died,
+      });
+    } catch (error) {
+      await jvm.stop();
+      throw error;
+    }
+    return {
+      endpoint,
+      region: 'us-east-1',
+      accessKeyId: 'import-jobs',
+      secretAccessKey: 'import-jobs-secret',
+      version,
+      logFile,
+      died: jvm.died,
+      stop: jvm.stop,
+    };
+  } catch (error) {
+    await rm(scratchDir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** ListBuckets answers 200: the whole S3 stack is up, not just the port. */
+function listsBuckets(endpoint: string): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const probe = request(`${endpoint}/`, { method: 'GET', agent: false, timeout: 2_000 }, (response) => {
+      response.resume();
+      resolve(response.statusCode === 200);
+    });
+    probe.on('timeout', () => probe.destroy(new Error('no answer within 2 s')));
+    probe.on('error', reject);
+    probe.end();
+  });
+}
