@@ -1,7 +1,7 @@
-import { dropDatabase } from '../../tools/stack/postgres';
 import { loadHarnessState } from './harness-state';
 
 export default async function globalTeardown(): Promise<void> {
-  const state = loadHarnessState();
-  if (state.databaseName && !process.env.KEEP_TEST_DATABASE) await dropDatabase(state.databaseName);
+  const results = await Promise.allSettled((loadHarnessState().started ?? []).map((server) => server.stop()));
+  const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failure) throw failure.reason;
 }

@@ -1,9 +1,11 @@
+import type { Stoppable } from '../../tools/stack/stack';
+
 /**
  * What global setup started, handed to global teardown. Jest runs both in the same process, so a
  * module-level global suffices; no file is needed.
  */
 export interface HarnessState {
-  databaseName?: string;
+  started?: Stoppable[];
 }
 
 const key = Symbol.for('import-jobs.harness-state');
