@@ -1,0 +1,1 @@
+export { createS3Client, type S3ConnectionConfig } from './s3/s3-client';
