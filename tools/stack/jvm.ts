@@ -7,11 +7,11 @@ import { join } from 'node:path';
 export const javaExecutable = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
 
 /**
- * Flags for a throwaway server JVM on a 2-core machine: the serial collector and the C1 compiler
+ * Flags for a throwaway JVM on a 2-core machine: the serial collector and the C1 compiler
  * alone start faster and leave the cores to the tests, and an out-of-memory error ends the process
  * (visible, reported with its log) instead of leaving a half-working server.
  */
-export function smallServerJvmFlags(maxHeap: string): string[] {
+export function lightJvmFlags(maxHeap: string): string[] {
   return [`-Xmx${maxHeap}`, '-Xms64m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true'];
 }
 
@@ -28,9 +28,16 @@ export interface JvmOptions {
   stopTimeoutMs?: number;
 }
 
+export interface JvmExit {
+  /** null when killed by a signal, or when java could not be started at all. */
+  code: number | null;
+}
+
 export interface Jvm {
   /** Aborted as soon as the JVM exits for any reason; the reason says how, with its last log lines. */
   readonly died: AbortSignal;
+  /** Settles when the JVM is gone; the scratch folder is left alone (stop() deletes it). */
+  readonly exited: Promise<JvmExit>;
   /** SIGTERM, then SIGKILL after the deadline; then the scratch folder is deleted. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -90,18 +97,18 @@ export function startJvm({ name, args, scratchDir, logFile, stopTimeoutMs = 10_0
   const guard = child.pid === undefined ? undefined : startOrphanGuard(child.pid, scratchDir);
 
   const died = new AbortController();
-  const exited = new Promise<void>((resolve) => {
-    const gone = (reason: Error): void => {
+  const exited = new Promise<JvmExit>((resolve) => {
+    const gone = (code: number | null, reason: Error): void => {
       running.delete(entry);
       guard?.kill('SIGKILL');
       died.abort(reason);
-      resolve();
+      resolve({ code });
     };
     child.once('exit', (code, signal) =>
-      gone(new Error(`${name} exited (${signal ?? `code ${code}`}); last lines of ${logFile}:\n${tailOf(logFile)}`)),
+      gone(code, new Error(`${name} exited (${signal ?? `code ${code}`}); last lines of ${logFile}:\n${tailOf(logFile)}`)),
     );
     child.once('error', (error) =>
-      gone(new Error(`${name} could not be started with ${javaExecutable} (Java 17 or newer is needed; JAVA_HOME picks one): ${error.message}`)),
+      gone(null, new Error(`${name} could not be started with ${javaExecutable} (Java 17 or newer is needed; JAVA_HOME picks one): ${error.message}`)),
     );
   });
 
@@ -115,7 +122,7 @@ export function startJvm({ name, args, scratchDir, logFile, stopTimeoutMs = 10_0
       await rm(scratchDir, { recursive: true, force: true, maxRetries: 5 });
     })());
 
-  return { died: died.signal, stop };
+  return { died: died.signal, exited, stop };
 }
 
 function tailOf(file: string, maxBytes = 4096): string {

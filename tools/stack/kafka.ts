@@ -1,17 +1,13 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { freeLoopbackPorts } from './free-port';
-import { javaExecutable, smallServerJvmFlags, startJvm } from './jvm';
+import { lightJvmFlags, startJvm } from './jvm';
 import { fetchMavenRuntime, type FetchedRuntime } from './maven-runtime';
 import { waitFor } from './wait-for';
-
-const run = promisify(execFile);
 
 export function fetchKafka(): Promise<FetchedRuntime> {
   return fetchMavenRuntime({ name: 'kafka', pomPath: join(__dirname, 'kafka', 'pom.xml'), versionProperty: 'kafka.version' });
@@ -49,17 +45,19 @@ export async function startKafka({ readyTimeoutMs = 60_000 }: StartKafkaOptions 
     await writeFile(log4jProperties, quietLog4j);
     const classPath = ['-cp', join(libDir, '*'), `-Dlog4j.configuration=${pathToFileURL(log4jProperties).href}`];
 
+    // Started like the server, so that it too is killed, and the folder deleted, if we die meanwhile.
     const clusterId = randomBytes(16).toString('base64url');
-    await run(javaExecutable, [...classPath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', serverProperties], {
-      cwd: scratchDir,
-      timeout: 60_000,
-    }).catch((error: Error & { stderr?: string }) => {
-      throw new Error(`Formatting Kafka's storage failed: ${error.stderr || error.message}`);
+    const format = startJvm({
+      name: "Kafka's storage format",
+      args: [...lightJvmFlags('256m'), ...classPath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', serverProperties],
+      scratchDir,
+      logFile,
     });
+    if ((await format.exited).code !== 0) throw format.died.reason;
 
     const jvm = startJvm({
       name: 'Kafka',
-      args: [...smallServerJvmFlags('512m'), ...classPath, 'kafka.Kafka', serverProperties],
+      args: [...lightJvmFlags('512m'), ...classPath, 'kafka.Kafka', serverProperties],
       scratchDir,
       logFile,
     });

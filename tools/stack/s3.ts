@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freeLoopbackPorts } from './free-port';
-import { smallServerJvmFlags, startJvm } from './jvm';
+import { lightJvmFlags, startJvm } from './jvm';
 import { fetchMavenRuntime, type FetchedRuntime } from './maven-runtime';
 import { waitFor } from './wait-for';
 
@@ -40,7 +40,7 @@ export async function startS3({ readyTimeoutMs = 60_000 }: StartS3Options = {}):
     const jvm = startJvm({
       name: 'S3Mock',
       args: [
-        ...smallServerJvmFlags('384m'),
+        ...lightJvmFlags('384m'),
         '-jar',
         join(libDir, `s3mock-${version}-exec.jar`),
         // Spring's main connector is the endpoint: it alone honours server.address, so it can be
