@@ -45,6 +45,8 @@ export async function fetchMavenRuntime(runtime: MavenRuntime): Promise<FetchedR
   // Copied beside the final folder and renamed into place: two runs fetching at once (two
   // worktrees on one machine) never see each other's half-copied jars.
   await mkdir(stackCacheDir, { recursive: true });
+  // Maven runs quietly, and a first fetch takes about a minute: say why nothing seems to happen.
+  console.error(`Fetching ${runtime.name} ${version} from Maven Central into ${dir} (once per version)`);
   const partial = `${dir}.partial-${process.pid}-${randomBytes(3).toString('hex')}`;
   try {
     await runMaven(runtime, join(partial, 'lib'));
