@@ -15,7 +15,6 @@ export function fetchKafka(): Promise<FetchedRuntime> {
 
 export interface KafkaServer {
   brokers: string[];
-  version: string;
   /** Kafka's WARN-level log, inside the data folder (deleted by stop). */
   logFile: string;
   /** Aborted if the broker exits before stop(). */
@@ -32,7 +31,7 @@ export interface StartKafkaOptions {
  * configured so that transactions and consumer groups work on a single node.
  */
 export async function startKafka({ readyTimeoutMs = 60_000 }: StartKafkaOptions = {}): Promise<KafkaServer> {
-  const { version, libDir } = await fetchKafka();
+  const { libDir } = await fetchKafka();
   const scratchDir = await mkdtemp(join(tmpdir(), 'import-jobs-kafka-'));
   try {
     const [port, controllerPort] = await freeLoopbackPorts(2);
@@ -71,7 +70,7 @@ export async function startKafka({ readyTimeoutMs = 60_000 }: StartKafkaOptions 
       await jvm.stop();
       throw error;
     }
-    return { brokers, version, logFile, died: jvm.died, stop: jvm.stop };
+    return { brokers, logFile, died: jvm.died, stop: jvm.stop };
   } catch (error) {
     await rm(scratchDir, { recursive: true, force: true });
     throw error;

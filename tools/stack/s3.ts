@@ -17,7 +17,6 @@ export interface S3Server {
   /** S3Mock accepts any credentials; fixed ones keep clients' signing code on the real path. */
   accessKeyId: string;
   secretAccessKey: string;
-  version: string;
   /** S3Mock's WARN-level log, inside its folder (deleted by stop). */
   logFile: string;
   /** Aborted if the server exits before stop(). */
@@ -74,7 +73,6 @@ export async function startS3({ readyTimeoutMs = 60_000 }: StartS3Options = {}):
       region: 'us-east-1',
       accessKeyId: 'import-jobs',
       secretAccessKey: 'import-jobs-secret',
-      version,
       logFile,
       died: jvm.died,
       stop: jvm.stop,
