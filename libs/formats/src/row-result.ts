@@ -1,0 +1,69 @@
+import { TextDecoder } from 'node:util';
+
+/** One data row of a piece: a record to validate and publish, or the reason it cannot be read. */
+export type RowResult = RowRecord | RowFailureResult;
+
+export interface RowRecord {
+  readonly ok: true;
+  /** The file's own line number of the row's first byte. */
+  readonly line: number;
+  readonly record: Record<string, unknown>;
+  /** Bytes the row takes in the file, without its line ending. */
+  readonly rawBytes: number;
+  /** The row as the file has it, cut to `maxRawChars`: what a validation failure shows. */
+  readonly raw: string;
+}
+
+export interface RowFailureResult {
+  readonly ok: false;
+  readonly line: number;
+  readonly reason: string;
+  /** The row as the file has it, cut to `maxRawChars`. */
+  readonly raw: string;
+}
+
+export interface RowLimitOptions {
+  /** A longer record is a row failure; the reader never holds more than this of one record. */
+  readonly maxRecordBytes?: number;
+  /** Length of the `raw` text kept with each row. */
+  readonly maxRawChars?: number;
+}
+
+export const defaultMaxRecordBytes = 1024 * 1024;
+export const defaultMaxRawChars = 1000;
+
+export interface RowLimits {
+  readonly maxRecordBytes: number;
+  readonly maxRawChars: number;
+  /** Enough leading bytes of a record to show `maxRawChars` characters of it. */
+  readonly rawHeadBytes: number;
+}
+
+export function rowLimits(options: RowLimitOptions): RowLimits {
+  const maxRecordBytes = options.maxRecordBytes ?? defaultMaxRecordBytes;
+  const maxRawChars = options.maxRawChars ?? defaultMaxRawChars;
+  requirePositiveInteger('maxRecordBytes', maxRecordBytes);
+  requirePositiveInteger('maxRawChars', maxRawChars);
+  // A UTF-16 unit never takes more than 3 bytes of UTF-8, so this many bytes hold maxRawChars
+  // whole characters even when the cut lands inside a multi-byte one.
+  return { maxRecordBytes, maxRawChars, rawHeadBytes: maxRawChars * 3 + 3 };
+}
+
+export function requirePositiveInteger(name: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`${name} must be a positive integer, got ${value}`);
+}
+
+// Not fatal on purpose: `raw` only shows a row to a person, and a row whose bytes are not UTF-8 is
+// already a failure saying so; the BOM is kept so a U+FEFF inside the data stays visible.
+const displayDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
+
+export function rawText(bytes: Uint8Array, limits: RowLimits): string {
+  const text = displayDecoder.decode(bytes.subarray(0, limits.rawHeadBytes));
+  if (text.length <= limits.maxRawChars) return text;
+  const cut = text.slice(0, limits.maxRawChars);
+  return isHighSurrogate(cut.charCodeAt(cut.length - 1)) ? cut.slice(0, -1) : cut;
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
+}
