@@ -1,0 +1,136 @@
+import type { RowResult } from '../row-result';
+import { bytesOf, chunksOf, collect } from '../testing/byte-chunks';
+import { readNdjsonRows, type NdjsonReadOptions } from './read-ndjson-rows';
+
+type Row = { line: number; record: Record<string, unknown> } | { line: number; reason: string };
+
+function summary(rows: RowResult[]): Row[] {
+  return rows.map((row) => (row.ok ? { line: row.line, record: row.record } : { line: row.line, reason: row.reason }));
+}
+
+async function read(input: string | Uint8Array, options: Partial<NdjsonReadOptions> = {}, sizes?: number[]): Promise<RowResult[]> {
+  return collect(readNdjsonRows(chunksOf(input, sizes), { firstLine: 1, ...options }));
+}
+
+const invalidUtf8Line = Buffer.concat([bytesOf('{"a":"'), Buffer.from([0xff, 0xfe]), bytesOf('"}\n{"b":2}\n')]);
+const overlongEncoding = Buffer.concat([bytesOf('{"a":"'), Buffer.from([0xc0, 0xaf]), bytesOf('"}\n')]);
+
+describe('readNdjsonRows', () => {
+  it.each<[string, string | Uint8Array, Row[]]>([
+    ['objects, one per line', '{"a":1}\n{"b":{"c":[1,2]}}\n', [
+      { line: 1, record: { a: 1 } },
+      { line: 2, record: { b: { c: [1, 2] } } },
+    ]],
+    ['no trailing line end', '{"a":1}\n{"b":2}', [
+      { line: 1, record: { a: 1 } },
+      { line: 2, record: { b: 2 } },
+    ]],
+    ['CRLF line ends', '{"a":1}\r\n{"b":2}\r\n', [
+      { line: 1, record: { a: 1 } },
+      { line: 2, record: { b: 2 } },
+    ]],
+    ['blank and whitespace-only lines are skipped, and counted', '\n{"a":1}\n\n  \t\r\n{"b":2}\n\n', [
+      { line: 2, record: { a: 1 } },
+      { line: 5, record: { b: 2 } },
+    ]],
+    ['a byte order mark at byte 0 is dropped', '\uFEFF{"a":1}\n', [{ line: 1, record: { a: 1 } }]],
+    ['U+FEFF starting a later line is not a byte order mark', '{"a":1}\n\uFEFF{"b":2}\n', [
+      { line: 1, record: { a: 1 } },
+      { line: 2, reason: 'invalid JSON: Unexpected token \'\uFEFF\', "\uFEFF{"b":2}" is not valid JSON' },
+    ]],
+    ['multi-byte characters', '{"s":"é€😀"}\n', [{ line: 1, record: { s: 'é€😀' } }]],
+    ['an array', '[1,2]\n{"a":1}\n', [
+      { line: 1, reason: 'expected a JSON object, found an array' },
+      { line: 2, record: { a: 1 } },
+    ]],
+    ['scalars and null', '42\n"s"\ntrue\nnull\n', [
+      { line: 1, reason: 'expected a JSON object, found a number' },
+      { line: 2, reason: 'expected a JSON object, found a string' },
+      { line: 3, reason: 'expected a JSON object, found a boolean' },
+      { line: 4, reason: 'expected a JSON object, found null' },
+    ]],
+    ['trailing garbage', '{"a":1} x\n{"a":1}{"b":2}\n', [
+      { line: 1, reason: 'invalid JSON: Unexpected non-whitespace character after JSON at position 8' },
+      { line: 2, reason: 'invalid JSON: Unexpected non-whitespace character after JSON at position 7' },
+    ]],
+    ['a truncated object', '{"a":\n', [{ line: 1, reason: 'invalid JSON: Unexpected end of JSON input' }]],
+    ['invalid UTF-8 fails its line, not the stream', invalidUtf8Line, [
+      { line: 1, reason: 'not valid UTF-8' },
+      { line: 2, record: { b: 2 } },
+    ]],
+    ['an overlong UTF-8 encoding', overlongEncoding, [{ line: 1, reason: 'not valid UTF-8' }]],
+    ['empty input', '', []],
+  ])('%s', async (_name, input, expected) => {
+    for (const sizes of [undefined, [1], [2, 3, 5]]) expect(summary(await read(input, {}, sizes))).toEqual(expected);
+  });
+
+  it('shows an undecodable line with replacement characters in raw', async () => {
+    const [row] = await read(invalidUtf8Line);
+    expect(row).toEqual({ ok: false, line: 1, reason: 'not valid UTF-8', raw: '{"a":"\uFFFD\uFFFD"}' });
+  });
+
+  it('numbers lines from firstLine and keeps U+FEFF when the piece does not start the file', async () => {
+    const rows = await read('\uFEFF{"a":1}\n{"b":2}\n', { firstLine: 10 });
+    expect(summary(rows)).toEqual([
+      { line: 10, reason: 'invalid JSON: Unexpected token \'\uFEFF\', "\uFEFF{"a":1}" is not valid JSON' },
+      { line: 11, record: { b: 2 } },
+    ]);
+  });
+
+  it('gives each row its size without the line end and its raw text, cut to maxRawChars', async () => {
+    expect(await read('{"a":1}\r\n{"long":"value"}\n', { maxRawChars: 6 })).toEqual([
+      { ok: true, line: 1, record: { a: 1 }, rawBytes: 7, raw: '{"a":1' },
+      { ok: true, line: 2, record: { long: 'value' }, rawBytes: 16, raw: '{"long' },
+    ]);
+  });
+
+  it('fails a line longer than maxRecordBytes and goes on with the next', async () => {
+    const rows = await read(`{"a":"${'x'.repeat(100)}"}\n{"b":2}\n`, { maxRecordBytes: 16, maxRawChars: 8 }, [7]);
+    expect(rows).toEqual([
+      { ok: false, line: 1, reason: 'record longer than 16 bytes', raw: '{"a":"xx' },
+      { ok: true, line: 2, record: { b: 2 }, rawBytes: 7, raw: '{"b":2}' },
+    ]);
+  });
+
+  it('holds no more than maxRecordBytes of a 64 MiB line', async () => {
+    const chunk = Buffer.alloc(1024 * 1024, 'x');
+    async function* input(): AsyncGenerator<Uint8Array> {
+      yield bytesOf('{"a":"');
+      for (let index = 0; index < 64; index++) yield chunk;
+      yield bytesOf('"}\n{"b":2}\n');
+    }
+    const before = process.memoryUsage().arrayBuffers;
+    const rows = await collect(readNdjsonRows(input(), { firstLine: 1 }));
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(8 * 1024 * 1024);
+    expect(summary(rows)).toEqual([
+      { line: 1, reason: 'record longer than 1048576 bytes' },
+      { line: 2, record: { b: 2 } },
+    ]);
+    expect(rows[0]?.raw).toHaveLength(1000);
+  });
+
+  it('keeps a "__proto__" key as an own property that pollutes nothing', async () => {
+    const [row] = await read('{"__proto__":{"polluted":true},"a":1}\n');
+    if (!row?.ok) throw new Error('expected a record');
+    expect(Object.getPrototypeOf(row.record)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(row.record, '__proto__')?.value).toEqual({ polluted: true });
+    expect(row.record['polluted']).toBeUndefined();
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    expect(JSON.stringify(row.record)).toBe('{"__proto__":{"polluted":true},"a":1}');
+  });
+
+  it('pulls the next chunk only when the rows of the last one are consumed', async () => {
+    let chunksPulled = 0;
+    async function* input(): AsyncGenerator<Uint8Array> {
+      for (let index = 0; index < 100; index++) {
+        chunksPulled++;
+        yield bytesOf(`{"n":${index}}\n`);
+      }
+    }
+    const rows = readNdjsonRows(input(), { firstLine: 1 });
+    await rows.next();
+    await rows.next();
+    expect(chunksPulled).toBeLessThanOrEqual(3);
+    await rows.return(undefined);
+  });
+});
