@@ -1,0 +1,106 @@
+import type { ImportFormat } from '@import-jobs/domain';
+import { csvHeaderFrom } from './csv/csv-header';
+import { CsvScanner } from './csv/csv-scanner';
+import { RecordFramer, type FramedRecord } from './framing/record-framer';
+import { NdjsonScanner } from './ndjson/ndjson-scanner';
+import { requirePositiveInteger, rowLimits } from './row-result';
+
+/** Bytes [start, end) of the file, cut where a record starts. */
+export interface Split {
+  readonly start: number;
+  readonly end: number;
+  /** The file's own line number of the split's first byte, which is its first record's. */
+  readonly firstLine: number;
+}
+
+export interface SplitPlan {
+  /** In file order, back to back from the first data record to the end of the file. */
+  readonly splits: Split[];
+  /** CSV only: the names in the file's first record, which no split contains. */
+  readonly csvHeader?: string[];
+  readonly totalBytes: number;
+}
+
+export interface SplitOptions {
+  readonly format: ImportFormat;
+  /** Each split is at most this long, unless one record alone is longer. */
+  readonly targetPieceBytes: number;
+  /** CSV: the longest header accepted (default 1 MiB, as for rows). */
+  readonly maxRecordBytes?: number;
+}
+
+/**
+ * The planner's pass over a whole, uncompressed file: one read, constant memory, splits cut only
+ * where a record starts (for CSV, quote-aware: a quoted field may hold line breaks), so a reader
+ * given a split and its `firstLine` sees the rows, and line numbers, that a whole-file read sees.
+ *
+ * CSV: the first non-blank record is the header; it is returned, checked (CsvHeaderError) and left
+ * out of every split. A file with no data record has no splits. NDJSON: the first split starts at
+ * byte 0, so that its reader drops the file's byte order mark as a whole-file read would.
+ *
+ * Not for gzip objects, whose byte ranges cannot be read on their own: a gzip object is one piece,
+ * read whole (`readCsvRows` with `header: 'first-record'`, or `readNdjsonRows` with `firstLine: 1`).
+ */
+export async function findSplits(chunks: AsyncIterable<Uint8Array>, options: SplitOptions): Promise<SplitPlan> {
+  requirePositiveInteger('targetPieceBytes', options.targetPieceBytes);
+  const limits = rowLimits({ maxRecordBytes: options.maxRecordBytes });
+  const scanner = options.format === 'CSV' ? new CsvScanner(1) : new NdjsonScanner(1);
+  const framer = new RecordFramer(scanner, limits, true);
+  const cutter = new SplitCutter(options.targetPieceBytes);
+  let csvHeader: string[] | undefined;
+  const consider = (records: FramedRecord[]): void => {
+    for (const record of records) {
+      if (record.byteLength === 0) continue;
+      if (options.format === 'CSV' && !csvHeader) csvHeader = csvHeaderFrom(record, limits);
+      else cutter.recordStartsAt(options.format === 'JSON' && cutter.isEmpty ? { offset: 0, line: 1 } : record);
+    }
+  };
+  let totalBytes = 0;
+  for await (const chunk of chunks) {
+    totalBytes += chunk.length;
+    consider(framer.push(chunk));
+  }
+  consider(framer.finish());
+  const splits = cutter.splitsUntil(totalBytes);
+  return csvHeader ? { splits, csvHeader, totalBytes } : { splits, totalBytes };
+}
+
+interface RecordStart {
+  readonly offset: number;
+  readonly line: number;
+}
+
+/** Cuts at the last record start that keeps a split within the target, so splits stay below it. */
+class SplitCutter {
+  private readonly splits: Split[] = [];
+  private start: RecordStart | undefined;
+  /** The latest record start within the target from `start`: where to cut when the next one is beyond it. */
+  private lastFitting: RecordStart | undefined;
+
+  constructor(private readonly targetBytes: number) {}
+
+  get isEmpty(): boolean {
+    return this.start === undefined;
+  }
+
+  recordStartsAt(record: RecordStart): void {
+    if (this.start && this.lastFitting && record.offset - this.start.offset > this.targetBytes) this.startAt(this.lastFitting);
+    if (this.start && record.offset - this.start.offset <= this.targetBytes) this.lastFitting = record;
+    else this.startAt(record);
+  }
+
+  splitsUntil(end: number): Split[] {
+    this.closeAt(end);
+    return this.splits;
+  }
+
+  private startAt(record: RecordStart): void {
+    this.closeAt(record.offset);
+    this.start = record;
+    this.lastFitting = undefined;
+  }
+
+  private closeAt(end: number): void {
+    if (this.start) this.splits.push({ start: this.start.offset, end, firstLine: this.start.line });
+  }
+}
