@@ -34,8 +34,9 @@ const byteOrderMark = Uint8Array.of(0xef, 0xbb, 0xbf);
 
 /**
  * Cuts a byte stream into records as its scanner sees them, holding at most `maxRecordBytes` of a
- * record: past that, the record is only counted until its end, so a 50 MB line costs no memory.
- * A record lying inside one chunk is a view of it, not a copy.
+ * record: past that, only its first `rawHeadBytes` are kept (to show it) and the rest is counted
+ * until its end, so a 50 MB line costs no memory. A record lying inside one chunk is a view of it,
+ * not a copy.
  */
 export class RecordFramer {
   /** Offset of the next chunk's first byte. */
@@ -113,6 +114,7 @@ export class RecordFramer {
 class RecordInProgress {
   private readonly parts: Uint8Array[] = [];
   private byteLength = 0;
+  private keptBytes = 0;
   private tooLong = false;
 
   constructor(
@@ -122,15 +124,19 @@ class RecordInProgress {
   ) {}
 
   append(part: Uint8Array): void {
-    if (part.length === 0) return;
     this.byteLength += part.length;
-    if (this.tooLong) return;
-    this.parts.push(part);
-    if (this.byteLength <= this.limits.maxRecordBytes) return;
-    this.tooLong = true;
-    const head = firstBytes(this.parts, this.limits.rawHeadBytes);
-    this.parts.length = 0;
-    this.parts.push(head);
+    if (!this.tooLong && this.byteLength > this.limits.maxRecordBytes) {
+      this.tooLong = true;
+      const head = firstBytes(this.parts, this.limits.rawHeadBytes);
+      this.parts.length = 0;
+      this.parts.push(head);
+      this.keptBytes = head.length;
+    }
+    // A too-long record keeps the same head however its bytes were chunked.
+    const kept = this.tooLong ? part.subarray(0, Math.max(0, this.limits.rawHeadBytes - this.keptBytes)) : part;
+    if (kept.length === 0) return;
+    this.parts.push(kept);
+    this.keptBytes += kept.length;
   }
 
   complete(unterminatedQuote: boolean): FramedRecord {
