@@ -60,7 +60,7 @@ export class RecordFramer {
   /** The records that end in this chunk. */
   push(chunk: Uint8Array): FramedRecord[] {
     const records: FramedRecord[] = [];
-    const data = this.byteOrderMarkProbe ? this.dropByteOrderMark(chunk) : chunk;
+    const data = this.byteOrderMarkProbe ? this.dropByteOrderMark(this.byteOrderMarkProbe, chunk) : chunk;
     if (data) this.frame(data, records);
     return records;
   }
@@ -76,8 +76,7 @@ export class RecordFramer {
     return records;
   }
 
-  private dropByteOrderMark(chunk: Uint8Array): Uint8Array | undefined {
-    const probe = this.byteOrderMarkProbe ?? new Uint8Array(0);
+  private dropByteOrderMark(probe: Uint8Array, chunk: Uint8Array): Uint8Array | undefined {
     const seen = probe.length === 0 ? chunk : Buffer.concat([probe, chunk]);
     if (seen.length < byteOrderMark.length && startsWith(byteOrderMark, seen)) {
       this.byteOrderMarkProbe = seen;

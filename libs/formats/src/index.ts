@@ -1,0 +1,16 @@
+export { CsvHeaderError, validateCsvHeader } from './csv/csv-header';
+export { readCsvRows, type CsvReadOptions } from './csv/read-csv-rows';
+export { toFailureReportCsv } from './failure-report';
+export { findSplits, type Split, type SplitOptions, type SplitPlan } from './find-splits';
+export { CorruptGzipError, DecompressedSizeLimitError, gunzipChunks, type GunzipOptions } from './gzip';
+export { readNdjsonRows, type NdjsonReadOptions } from './ndjson/read-ndjson-rows';
+export { keyOf, type RecordKey } from './record-key';
+export {
+  defaultMaxRawChars,
+  defaultMaxRecordBytes,
+  type RowFailureResult,
+  type RowLimitOptions,
+  type RowRecord,
+  type RowResult,
+} from './row-result';
+export { compileRowValidator, InvalidRowSchemaError, type RowValidator, type RowValidatorOptions } from './validation';
