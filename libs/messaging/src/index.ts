@@ -1,0 +1,33 @@
+// The ports and the codec only: nothing here loads kafkajs. The composition root builds the Kafka
+// implementation from '@import-jobs/messaging/kafkajs'.
+export { exactlyOnceBatchHandler, transactionalIdFor, type ExactlyOnceOptions } from './exactly-once';
+export {
+  jsonMessageCodec,
+  type DecodeFailureReason,
+  type DecodeResult,
+  type JsonMessageCodec,
+  type JsonObject,
+  type ShapeChecks,
+  type VersionedJsonMessage,
+} from './json-message';
+export { offsetAfter, type IncomingMessage, type OutgoingMessage } from './messages';
+export { MessagingError } from './messaging-error';
+export type {
+  BatchContext,
+  BatchHandler,
+  CommittedOffset,
+  ConsumedOffset,
+  ConsumerOptions,
+  ConsumerRun,
+  MessageBatch,
+  MessageConsumer,
+  MessageContext,
+  MessageHandler,
+  MessageProducer,
+  Messaging,
+  MessagingAdmin,
+  TopicSpec,
+  Transaction,
+  TransactionalProducer,
+} from './ports';
+export { DEFAULT_TOPIC_PREFIX, importJobTopics, type ImportJobTopics } from './topics';
