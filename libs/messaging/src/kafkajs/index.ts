@@ -1,0 +1,2 @@
+export { createKafkaMessaging, type KafkaMessagingConfig } from './kafka-messaging';
+export type { MessagingLog, MessagingLogEntry } from './log';

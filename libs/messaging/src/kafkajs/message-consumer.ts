@@ -1,0 +1,76 @@
+import type { Consumer, ConsumerRunConfig, Kafka } from 'kafkajs';
+import { MessagingError } from '../messaging-error';
+import type { BatchHandler, ConsumerOptions, ConsumerRun, MessageConsumer, MessageHandler } from '../ports';
+import { fromKafkajsError, toKafkajsError } from './errors';
+import { fromKafkajsMessage } from './records';
+
+// How long the broker holds a fetch open when there is nothing to read. kafkajs's 5 s default is also
+// how long stop() can wait on an idle consumer; a second costs one small request per idle second.
+const maxFetchWaitMs = 1_000;
+
+export class KafkajsMessageConsumer implements MessageConsumer {
+  private consumer: Consumer | undefined;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly options: ConsumerOptions,
+  ) {}
+
+  async run(run: ConsumerRun & ({ readonly eachBatch: BatchHandler } | { readonly eachMessage: MessageHandler })): Promise<void> {
+    const { groupId, autoCommit = true } = this.options;
+    if (this.consumer) throw new MessagingError(`The consumer of group ${groupId} is already running`, false);
+    const consumer = this.kafka.consumer({ groupId, readUncommitted: false, maxWaitTimeInMs: maxFetchWaitMs });
+    this.consumer = consumer;
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [...run.topics], fromBeginning: run.fromBeginning ?? false });
+      await consumer.run({
+        autoCommit,
+        // Resolving is the handler's job: kafkajs would otherwise resolve the whole batch when a
+        // handler returns early because it is stopping, and skip what it never handled.
+        eachBatchAutoResolve: false,
+        ...('eachBatch' in run ? { eachBatch: forKafkajsBatch(consumer, run.eachBatch) } : { eachMessage: forKafkajsMessage(run.eachMessage) }),
+      });
+    } catch (error) {
+      await this.stop();
+      throw fromKafkajsError(error, `start consuming ${run.topics.join(', ')} in group ${groupId}`);
+    }
+  }
+
+  async stop(): Promise<void> {
+    const consumer = this.consumer;
+    this.consumer = undefined;
+    await consumer?.disconnect();
+  }
+}
+
+function forKafkajsBatch(consumer: Consumer, handler: BatchHandler): NonNullable<ConsumerRunConfig['eachBatch']> {
+  return async ({ batch: { topic, partition, messages }, resolveOffset, heartbeat, isRunning, isStale }) => {
+    try {
+      await handler(
+        { topic, partition, messages: messages.map((message) => fromKafkajsMessage(topic, partition, message)) },
+        {
+          resolveOffset,
+          heartbeat: () => heartbeat().catch((error: unknown) => Promise.reject(fromKafkajsError(error, 'heartbeat'))),
+          seek: (offset) => consumer.seek({ topic, partition, offset }),
+          isRunning,
+          isStale,
+        },
+      );
+    } catch (error) {
+      throw toKafkajsError(error);
+    }
+  };
+}
+
+function forKafkajsMessage(handler: MessageHandler): NonNullable<ConsumerRunConfig['eachMessage']> {
+  return async ({ topic, partition, message, heartbeat }) => {
+    try {
+      await handler(fromKafkajsMessage(topic, partition, message), {
+        heartbeat: () => heartbeat().catch((error: unknown) => Promise.reject(fromKafkajsError(error, 'heartbeat'))),
+      });
+    } catch (error) {
+      throw toKafkajsError(error);
+    }
+  };
+}
