@@ -58,7 +58,10 @@ export function requirePositiveInteger(name: string, value: number): void {
 const displayDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 export function rawText(bytes: Uint8Array, limits: RowLimits): string {
-  const text = displayDecoder.decode(bytes.subarray(0, limits.rawHeadBytes));
+  return cutRawText(displayDecoder.decode(bytes.subarray(0, limits.rawHeadBytes)), limits);
+}
+
+export function cutRawText(text: string, limits: RowLimits): string {
   if (text.length <= limits.maxRawChars) return text;
   const cut = text.slice(0, limits.maxRawChars);
   return isHighSurrogate(cut.charCodeAt(cut.length - 1)) ? cut.slice(0, -1) : cut;

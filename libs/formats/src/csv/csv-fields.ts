@@ -8,7 +8,7 @@ const lineFeed = Uint8Array.of(0x0a);
 // The scanner has already cut the records, dropped their line endings and bounded their size, so
 // csv-parse sees whole records joined by LF: its own record-size guard and line-ending discovery
 // have nothing left to do, and a byte order mark here is data, not a mark.
-const fieldOptions = { bom: false, record_delimiter: '\n', max_record_size: 0, skip_empty_lines: false } as const;
+const fieldOptions = { bom: false, record_delimiter: '\n', max_record_size: 0, skip_empty_lines: false, relax_column_count: true } as const;
 
 /** Why a framed record cannot be parsed at all, before csv-parse looks at its fields. */
 export function recordProblem(record: FramedRecord, limits: RowLimits): string | undefined {
@@ -19,13 +19,12 @@ export function recordProblem(record: FramedRecord, limits: RowLimits): string |
   return undefined;
 }
 
-/** Field values keyed by column name, one object per record, in order; throws a CsvError for a record csv-parse rejects. */
-export function parseRecordsAsObjects(records: readonly FramedRecord[], columns: readonly string[]): Record<string, string>[] {
-  return parse<Record<string, string>>(joinedByLineFeed(records), { ...fieldOptions, columns: [...columns] });
-}
-
-/** Field values of each record, in order; throws a CsvError for a record csv-parse rejects. */
-export function parseRecordsAsArrays(records: readonly FramedRecord[]): string[][] {
+/**
+ * The field values of each record, in order; throws a CsvError for a record csv-parse rejects.
+ * The field count is left to the caller, which compares it with the header: csv-parse would
+ * compare it with the first record of the call instead.
+ */
+export function parseRecords(records: readonly FramedRecord[]): string[][] {
   return parse(joinedByLineFeed(records), fieldOptions);
 }
 
@@ -38,27 +37,21 @@ export function isCsvError(error: unknown): error is CsvError {
 }
 
 /** csv-parse's reason in the row's own terms: its messages count lines within the record, not the file. */
-export function describeCsvError(error: CsvError): string {
+export function describeCsvError(error: CsvError, columns: readonly string[]): string {
   switch (error.code) {
-    case 'CSV_RECORD_INCONSISTENT_COLUMNS':
-      return `expected ${countOf(error['columns'])} fields as in the header, found ${countOf(error['record'])}`;
     case 'INVALID_OPENING_QUOTE':
-      return `${fieldLabel(error)}: a quote inside an unquoted field (quote the whole field and double the quotes in it)`;
+      return `${fieldLabel(error, columns)}: a quote inside an unquoted field (quote the whole field and double the quotes in it)`;
     case 'CSV_INVALID_CLOSING_QUOTE':
-      return `${fieldLabel(error)}: text after the closing quote of a quoted field (double a quote that belongs to the value)`;
+      return `${fieldLabel(error, columns)}: text after the closing quote of a quoted field (double a quote that belongs to the value)`;
     default:
       return error.message;
   }
 }
 
-// csv-parse attaches both lists to this error; the '?' only satisfies their `unknown` type.
-function countOf(list: unknown): number | string {
-  return Array.isArray(list) ? list.length : '?';
-}
-
-function fieldLabel(error: CsvError): string {
-  const column = error['column'];
-  if (typeof column === 'string') return `field "${column}"`;
-  if (typeof column === 'number') return `field ${column + 1}`;
-  return 'a field';
+/** The field by its header name, or by its position from 1 past the header's columns. */
+function fieldLabel(error: CsvError, columns: readonly string[]): string {
+  const index = error['column'];
+  if (typeof index !== 'number') return 'a field';
+  const name = columns[index];
+  return name === undefined ? `field ${index + 1}` : `field "${name}"`;
 }

@@ -1,6 +1,6 @@
 import type { FramedRecord } from '../framing/record-framer';
 import type { RowLimits } from '../row-result';
-import { describeCsvError, isCsvError, parseRecordsAsArrays, recordProblem } from './csv-fields';
+import { describeCsvError, isCsvError, parseRecords, recordProblem } from './csv-fields';
 
 /** The file's header cannot name the fields of its rows, so no row of the file can be read: the job fails. */
 export class CsvHeaderError extends Error {
@@ -42,9 +42,9 @@ export function csvHeaderFrom(record: FramedRecord, limits: RowLimits): string[]
   if (problem !== undefined) throw new CsvHeaderError(problem);
   let names: string[];
   try {
-    [names] = parseRecordsAsArrays([record]);
+    [names] = parseRecords([record]);
   } catch (error) {
-    if (isCsvError(error)) throw new CsvHeaderError(describeCsvError(error));
+    if (isCsvError(error)) throw new CsvHeaderError(describeCsvError(error, []));
     throw error;
   }
   checkedCsvHeader(names);

@@ -165,9 +165,3 @@ function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
   if (bytes.length < prefix.length) return false;
   return prefix.every((byte, index) => bytes[index] === byte);
 }
-
-/** Records as the chunks arrive; pulling the next record is what pulls the next chunk. */
-export async function* frameRecords(chunks: AsyncIterable<Uint8Array>, framer: RecordFramer): AsyncGenerator<FramedRecord> {
-  for await (const chunk of chunks) yield* framer.push(chunk);
-  yield* framer.finish();
-}

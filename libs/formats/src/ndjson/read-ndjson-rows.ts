@@ -1,6 +1,6 @@
 import { TextDecoder } from 'node:util';
-import { frameRecords, RecordFramer, type FramedRecord } from '../framing/record-framer';
-import { rawText, requirePositiveInteger, rowLimits, type RowLimitOptions, type RowLimits, type RowResult } from '../row-result';
+import { RecordFramer, type FramedRecord } from '../framing/record-framer';
+import { cutRawText, rawText, requirePositiveInteger, rowLimits, type RowLimitOptions, type RowLimits, type RowResult } from '../row-result';
 import { NdjsonScanner } from './ndjson-scanner';
 
 export interface NdjsonReadOptions extends RowLimitOptions {
@@ -30,14 +30,14 @@ export async function* readNdjsonRows(chunks: AsyncIterable<Uint8Array>, options
   // by the framer before any line is cut.
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   const framer = new RecordFramer(new NdjsonScanner(options.firstLine), limits, options.firstLine === 1);
-  for await (const line of frameRecords(chunks, framer)) {
-    if (line.byteLength === 0) continue;
-    const row = readLine(line, decoder, limits);
-    if (row) yield row;
-  }
+  const rowsOf = (lines: FramedRecord[]): RowResult[] => lines.flatMap((line) => readLine(line, decoder, limits) ?? []);
+  // The next chunk is read when the consumer has taken the rows of this one.
+  for await (const chunk of chunks) yield* rowsOf(framer.push(chunk));
+  yield* rowsOf(framer.finish());
 }
 
 function readLine(line: FramedRecord, decoder: TextDecoder, limits: RowLimits): RowResult | undefined {
+  if (line.byteLength === 0) return undefined;
   const bytes = withoutTrailingCr(line.bytes);
   const failure = (reason: string): RowResult => ({ ok: false, line: line.line, reason, raw: rawText(bytes, limits) });
   if (line.tooLong) return failure(`record longer than ${limits.maxRecordBytes} bytes`);
@@ -57,7 +57,7 @@ function readLine(line: FramedRecord, decoder: TextDecoder, limits: RowLimits): 
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return failure(`expected a JSON object, found ${describeJsonValue(value)}`);
   }
-  return { ok: true, line: line.line, record: value as Record<string, unknown>, rawBytes: bytes.length, raw: rawText(bytes, limits) };
+  return { ok: true, line: line.line, record: value as Record<string, unknown>, rawBytes: bytes.length, raw: cutRawText(text, limits) };
 }
 
 function withoutTrailingCr(bytes: Uint8Array): Uint8Array {
