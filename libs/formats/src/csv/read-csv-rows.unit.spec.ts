@@ -71,6 +71,9 @@ describe('readCsvRows', () => {
       { line: 2, reason: 'field "b": a quote inside an unquoted field (quote the whole field and double the quotes in it)' },
       { line: 3, record: { a: '3', b: '4' } },
     ]],
+    ['a stray quote past the header\'s columns is named by position', 'a,b\n1,2,x"y\n', [
+      { line: 2, reason: 'field 3: a quote inside an unquoted field (quote the whole field and double the quotes in it)' },
+    ]],
     ['text after a closing quote fails its row only', 'a,b\n"x"y,2\n3,4\n', [
       { line: 2, reason: 'field "a": text after the closing quote of a quoted field (double a quote that belongs to the value)' },
       { line: 3, record: { a: '3', b: '4' } },
