@@ -17,6 +17,7 @@ export type {
   BatchHandler,
   CommittedOffset,
   ConsumedOffset,
+  ConsumerHandler,
   ConsumerOptions,
   ConsumerRun,
   MessageBatch,

@@ -83,6 +83,8 @@ export interface ConsumerOptions {
   readonly autoCommit?: boolean;
 }
 
+export type ConsumerHandler = { readonly eachBatch: BatchHandler } | { readonly eachMessage: MessageHandler };
+
 export interface ConsumerRun {
   readonly topics: readonly string[];
   /** Where a group with no committed offset starts: the oldest record, or only new ones (default). */
@@ -97,7 +99,7 @@ export interface ConsumerRun {
  */
 export interface MessageConsumer {
   /** Joins the group and starts handling; resolves once the group has given this member its partitions. */
-  run(options: ConsumerRun & ({ readonly eachBatch: BatchHandler } | { readonly eachMessage: MessageHandler })): Promise<void>;
+  run(options: ConsumerRun & ConsumerHandler): Promise<void>;
   /** Lets the batch in hand finish, leaves the group and disconnects. */
   stop(): Promise<void>;
 }

@@ -1,6 +1,7 @@
 import { Kafka } from 'kafkajs';
 import type { Messaging } from '../ports';
 import { KafkajsAdmin } from './admin';
+import { fromKafkajsError } from './errors';
 import { kafkajsLogCreator, kafkajsLogLevel, logToConsole, type MessagingLog } from './log';
 import { KafkajsMessageConsumer } from './message-consumer';
 import { KafkajsMessageProducer } from './message-producer';
@@ -49,9 +50,12 @@ export function createKafkaMessaging(config: KafkaMessagingConfig): Messaging {
       return consumer;
     },
     async close() {
-      // Consumers first: a batch still in hand may be using a producer.
-      await Promise.all(consumers.map((consumer) => consumer.stop()));
-      await Promise.all([producer.close(), transactions.close(), admin.close()]);
+      // Consumers first: a batch still in hand may be using a producer. Every client is closed even
+      // when one fails to, so that none keeps the process alive.
+      const stopped = await Promise.allSettled(consumers.map((consumer) => consumer.stop()));
+      const closed = await Promise.allSettled([producer.close(), transactions.close(), admin.close()]);
+      const failure = [...stopped, ...closed].find((outcome) => outcome.status === 'rejected');
+      if (failure) throw fromKafkajsError(failure.reason, 'close the messaging clients');
     },
   };
 }

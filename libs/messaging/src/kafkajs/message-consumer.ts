@@ -1,6 +1,6 @@
 import type { Consumer, ConsumerRunConfig, Kafka } from 'kafkajs';
 import { MessagingError } from '../messaging-error';
-import type { BatchHandler, ConsumerOptions, ConsumerRun, MessageConsumer, MessageHandler } from '../ports';
+import type { BatchHandler, ConsumerHandler, ConsumerOptions, ConsumerRun, MessageConsumer, MessageHandler } from '../ports';
 import { fromKafkajsError, toKafkajsError } from './errors';
 import { fromKafkajsMessage } from './records';
 
@@ -16,7 +16,7 @@ export class KafkajsMessageConsumer implements MessageConsumer {
     private readonly options: ConsumerOptions,
   ) {}
 
-  async run(run: ConsumerRun & ({ readonly eachBatch: BatchHandler } | { readonly eachMessage: MessageHandler })): Promise<void> {
+  async run(run: ConsumerRun & ConsumerHandler): Promise<void> {
     const { groupId, autoCommit = true } = this.options;
     if (this.consumer) throw new MessagingError(`The consumer of group ${groupId} is already running`, false);
     const consumer = this.kafka.consumer({ groupId, readUncommitted: false, maxWaitTimeInMs: maxFetchWaitMs });
@@ -51,7 +51,7 @@ function forKafkajsBatch(consumer: Consumer, handler: BatchHandler): NonNullable
         { topic, partition, messages: messages.map((message) => fromKafkajsMessage(topic, partition, message)) },
         {
           resolveOffset,
-          heartbeat: () => heartbeat().catch((error: unknown) => Promise.reject(fromKafkajsError(error, 'heartbeat'))),
+          heartbeat: translated(heartbeat),
           seek: (offset) => consumer.seek({ topic, partition, offset }),
           isRunning,
           isStale,
@@ -66,11 +66,19 @@ function forKafkajsBatch(consumer: Consumer, handler: BatchHandler): NonNullable
 function forKafkajsMessage(handler: MessageHandler): NonNullable<ConsumerRunConfig['eachMessage']> {
   return async ({ topic, partition, message, heartbeat }) => {
     try {
-      await handler(fromKafkajsMessage(topic, partition, message), {
-        heartbeat: () => heartbeat().catch((error: unknown) => Promise.reject(fromKafkajsError(error, 'heartbeat'))),
-      });
+      await handler(fromKafkajsMessage(topic, partition, message), { heartbeat: translated(heartbeat) });
     } catch (error) {
       throw toKafkajsError(error);
+    }
+  };
+}
+
+function translated(heartbeat: () => Promise<void>): () => Promise<void> {
+  return async () => {
+    try {
+      await heartbeat();
+    } catch (error) {
+      throw fromKafkajsError(error, 'send a heartbeat to the group');
     }
   };
 }

@@ -10,7 +10,7 @@ export function toTopicMessages(messages: readonly OutgoingMessage[]): TopicMess
       topicMessages = { topic, messages: [] };
       byTopic.set(topic, topicMessages);
     }
-    topicMessages.messages.push({ key: key ?? null, value, ...(headers ? { headers: { ...headers } } : {}) });
+    topicMessages.messages.push({ key: key ?? null, value, headers });
   }
   return [...byTopic.values()];
 }
