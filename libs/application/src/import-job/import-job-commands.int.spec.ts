@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import {
+  IdempotencyConflictError,
+  importJobStreamId,
+  type ImportDefinition,
+  type ImportJobCommand,
+  type ImportJobDetails,
+  type PieceOutcome,
+  type PieceSpec,
+} from '@import-jobs/domain';
+import { PostgreSqlEventStore } from '@import-jobs/event-store';
+import { harnessEnv } from '../../../../test/harness/env';
+import { ImportJobCommands } from './import-job-commands';
+
+describe('import job commands on the PostgreSQL event store', () => {
+  let store: PostgreSqlEventStore;
+  let commands: ImportJobCommands;
+
+  beforeAll(async () => {
+    store = await PostgreSqlEventStore.create({ connectionString: harnessEnv('DATABASE_URL'), schema: 'import_job_commands' });
+    commands = new ImportJobCommands(store);
+  });
+
+  afterAll(async () => {
+    await store?.close();
+  });
+
+  it('gives back the same job for a repeated request and refuses a changed one', async () => {
+    const jobId = randomUUID();
+    const first = await commands.execute(requestImport(jobId));
+    const again = await commands.execute(requestImport(jobId));
+
+    expect(first.appended.map((event) => event.type)).toEqual(['ImportRequested.v1']);
+    expect(again.appended).toEqual([]);
+    expect(again.job).toMatchObject({ status: 'Requested', jobId });
+    await expect(commands.execute(requestImport(jobId, { destinationTopic: 'elsewhere' }))).rejects.toBeInstanceOf(IdempotencyConflictError);
+  });
+
+  it('counts a piece once when its result is delivered many times at once', async () => {
+    const jobId = await plannedJob(3);
+    await Promise.all(Array.from({ length: 8 }, () => commands.execute(pieceResult(jobId, 'piece-1', completed(10)))));
+
+    const types = await storedTypes(jobId);
+    expect(types.filter((type) => type === 'PieceCompleted.v1')).toHaveLength(1);
+    const { job } = await commands.load(jobId);
+    expect((job as ImportJobDetails).rows.processed).toBe(10);
+  });
+
+  it('decides the end exactly once when the last pieces settle concurrently', async () => {
+    const pieces = 6;
+    const jobId = await plannedJob(pieces);
+    const deliveries = Array.from({ length: pieces }, (_, i) => pieceResult(jobId, `piece-${i + 1}`, completed(i + 1)));
+    await Promise.all([...deliveries, ...deliveries].map((command) => commands.execute(command)));
+    await commands.execute({ type: 'FinishImport.v1', data: { jobId }, metadata: { now: now() } });
+    await commands.execute({ type: 'FinishImport.v1', data: { jobId }, metadata: { now: now() } });
+
+    const types = await storedTypes(jobId);
+    expect(types.filter((type) => type === 'PieceCompleted.v1')).toHaveLength(pieces);
+    expect(types.filter((type) => type === 'ImportCompleting.v1')).toHaveLength(1);
+    expect(types.filter((type) => type === 'ImportCompleted.v1')).toHaveLength(1);
+    const { job } = await commands.load(jobId);
+    expect(job).toMatchObject({ status: 'Completed', rows: { processed: 21, failed: 0 } });
+  });
+
+  async function plannedJob(pieceCount: number): Promise<string> {
+    const jobId = randomUUID();
+    await commands.execute(requestImport(jobId));
+    await commands.execute({ type: 'StartPlanning.v1', data: { jobId }, metadata: { now: now() } });
+    const pieces = Array.from({ length: pieceCount }, (_, i) => piece(`piece-${i + 1}`, i));
+    await commands.execute({ type: 'RecordPlan.v1', data: { jobId, pieces, files: 1, totalBytes: pieceCount * 100 }, metadata: { now: now() } });
+    return jobId;
+  }
+
+  async function storedTypes(jobId: string): Promise<string[]> {
+    return (await store.readStream(importJobStreamId(jobId))).map((event) => event.type);
+  }
+});
+
+// ── Fixtures ──────────────────────────────────────────────────────────────────────────────────
+
+function now(): string {
+  return new Date().toISOString();
+}
+
+function requestImport(jobId: string, change: Partial<ImportDefinition> = {}): ImportJobCommand {
+  const definition: ImportDefinition = {
+    jobType: 'CUSTOMERS',
+    format: 'CSV',
+    sources: [{ url: 's3://imports/customers.csv', type: 'object' }],
+    destinationTopic: 'customers',
+    metadata: {},
+    failurePolicy: { maxFailedRowRatio: 1 },
+    ...change,
+  };
+  return { type: 'RequestImport.v1', data: { jobId, tenantId: 'tenant-a', clientToken: jobId, definition }, metadata: { now: now() } };
+}
+
+function pieceResult(jobId: string, pieceId: string, outcome: PieceOutcome): ImportJobCommand {
+  return { type: 'RecordPieceResult.v1', data: { jobId, pieceId, outcome }, metadata: { now: now() } };
+}
+
+function completed(rowsProcessed: number): PieceOutcome {
+  return { kind: 'completed', rowsProcessed, rowsFailed: 0, bytesProcessed: 100, firstFailures: [] };
+}
+
+function piece(pieceId: string, index: number): PieceSpec {
+  return {
+    pieceId,
+    object: { bucket: 'imports', key: 'customers.csv', etag: '"e"', size: 1000 },
+    range: { start: index * 100, end: (index + 1) * 100 },
+    compression: 'none',
+    firstLine: index * 10 + 2,
+    csvHeader: ['id'],
+    destinationTopic: 'customers',
+  };
+}

@@ -1,0 +1,74 @@
+import {
+  decide,
+  evolve,
+  foldEvents,
+  importJobDecider,
+  importJobStreamId,
+  type ImportJob,
+  type ImportJobCommand,
+  type ImportJobEvent,
+} from '@import-jobs/domain';
+import {
+  EventIdConflictError,
+  WrongExpectedRevisionError,
+  type EventStore,
+  type GlobalPosition,
+} from '@import-jobs/event-store';
+import { toEventToAppend, toImportJobEvent } from './stored-events';
+
+export interface CommandOutcome {
+  /** The job after the command. */
+  readonly job: ImportJob;
+  /** What the command appended; empty when it changed nothing (a redelivery, a repeated request). */
+  readonly appended: readonly ImportJobEvent[];
+  /** Where the append landed, for callers that wait until a projection has caught up. */
+  readonly position: GlobalPosition | undefined;
+}
+
+/** Raised when racing writers kept changing the stream under every attempt. */
+export class CommandContentionError extends Error {
+  readonly code = 'COMMAND_CONTENTION';
+  readonly retriable = true;
+
+  constructor(jobId: string, attempts: number) {
+    super(`job ${jobId} kept changing during ${attempts} attempts to apply a command`);
+  }
+}
+
+/**
+ * Load → decide → append with the expected revision. A conflict means another process wrote
+ * first (a concurrent piece result, a duplicate delivery): decide again on the newer state, where a
+ * duplicate decides nothing. Domain errors pass through to the caller unchanged.
+ */
+export class ImportJobCommands {
+  constructor(
+    private readonly store: EventStore,
+    private readonly maxAttempts = 10,
+  ) {}
+
+  async load(jobId: string): Promise<{ job: ImportJob; revision: bigint | undefined }> {
+    const recorded = await this.store.readStream(importJobStreamId(jobId));
+    const events = recorded.map(toImportJobEvent).filter((event): event is ImportJobEvent => event !== undefined);
+    return { job: foldEvents(importJobDecider, events), revision: recorded.at(-1)?.streamRevision };
+  }
+
+  async execute(command: ImportJobCommand): Promise<CommandOutcome> {
+    const { jobId } = command.data;
+    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+      const { job, revision } = await this.load(jobId);
+      const appended = decide(command, job);
+      if (appended.length === 0) return { job, appended, position: undefined };
+      try {
+        const result = await this.store.appendToStream(
+          importJobStreamId(jobId),
+          appended.map((event) => toEventToAppend(jobId, event)),
+          { expectedRevision: revision ?? 'no_stream' },
+        );
+        return { job: appended.reduce(evolve, job), appended, position: result.position };
+      } catch (error) {
+        if (!(error instanceof WrongExpectedRevisionError || error instanceof EventIdConflictError)) throw error;
+      }
+    }
+    throw new CommandContentionError(jobId, this.maxAttempts);
+  }
+}
