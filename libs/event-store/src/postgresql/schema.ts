@@ -1,0 +1,73 @@
+import type { Pool } from 'pg';
+
+/** Quoting rules stay trivial, and `event_store_<schema>` stays within PostgreSQL's 63-byte channel names. */
+const schemaName = /^[a-z_][a-z0-9_]{0,40}$/;
+
+export interface SchemaNames {
+  readonly schema: string;
+  readonly streams: string;
+  readonly events: string;
+  readonly checkpoints: string;
+  /** The LISTEN/NOTIFY channel that appends signal on. */
+  readonly channel: string;
+}
+
+export function schemaNames(schema: string): SchemaNames {
+  if (!schemaName.test(schema)) throw new TypeError(`Schema name ${JSON.stringify(schema)} must match ${schemaName.source}`);
+  return {
+    schema: `"${schema}"`,
+    streams: `"${schema}".streams`,
+    events: `"${schema}".events`,
+    checkpoints: `"${schema}".checkpoints`,
+    channel: `event_store_${schema}`,
+  };
+}
+
+/**
+ * Every statement is idempotent, so a starter may run them all on every start. The advisory lock
+ * serialises concurrent starters: `CREATE ... IF NOT EXISTS` alone still races on the catalog's
+ * unique indexes.
+ */
+export async function migrate(pool: Pool, names: SchemaNames): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`import-jobs/event-store/${names.schema}`]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${names.schema}`);
+    // The stream row is the lock that serialises appenders to one stream, and holds its revision.
+    await client.query(`
+      CREATE TABLE IF NOT EXISTS ${names.streams} (
+        stream_id text PRIMARY KEY,
+        revision bigint NOT NULL
+      )`);
+    // transaction_id is the writing transaction, so that readers can wait until every transaction
+    // that might still add an earlier global_position has ended (a bigserial alone skips events).
+    await client.query(`
+      CREATE TABLE IF NOT EXISTS ${names.events} (
+        global_position bigserial PRIMARY KEY,
+        transaction_id xid8 NOT NULL DEFAULT pg_current_xact_id(),
+        stream_id text NOT NULL,
+        stream_revision bigint NOT NULL,
+        event_id uuid NOT NULL UNIQUE,
+        event_type text NOT NULL,
+        data jsonb NOT NULL,
+        metadata jsonb NOT NULL,
+        recorded_at timestamptz NOT NULL DEFAULT now(),
+        UNIQUE (stream_id, stream_revision)
+      )`);
+    await client.query(`CREATE INDEX IF NOT EXISTS events_global_order ON ${names.events} (transaction_id, global_position)`);
+    await client.query(`
+      CREATE TABLE IF NOT EXISTS ${names.checkpoints} (
+        subscription_id text PRIMARY KEY,
+        commit_position bigint NOT NULL,
+        prepare_position bigint NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      )`);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
