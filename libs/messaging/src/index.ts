@@ -32,3 +32,4 @@ export type {
   TransactionalProducer,
 } from './ports';
 export { DEFAULT_TOPIC_PREFIX, importJobTopics, type ImportJobTopics } from './topics';
+export { pieceResultCodec, pieceWorkItemCodec, type PieceResult, type PieceWorkItem } from './import-job-messages';

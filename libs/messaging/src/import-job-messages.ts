@@ -1,0 +1,81 @@
+import type { ImportFormat, JsonObject as DomainJsonObject, PieceOutcome, PieceSpec } from '@import-jobs/domain';
+import { jsonMessageCodec, type JsonObject } from './json-message';
+
+// ── Internal messages between the service's own processes ───────────────────────────────────────
+
+/**
+ * One planned piece, for the worker group. It carries everything the worker needs to import the
+ * piece, so a worker never reads the event store.
+ */
+export interface PieceWorkItem {
+  readonly type: 'PieceWorkItem';
+  readonly version: 1;
+  readonly jobId: string;
+  readonly tenantId: string;
+  readonly format: ImportFormat;
+  readonly keyField?: string;
+  readonly schema?: DomainJsonObject;
+  readonly piece: PieceSpec;
+}
+
+/** A piece's outcome, written in the same Kafka transaction as the piece's records. */
+export interface PieceResult {
+  readonly type: 'PieceResult';
+  readonly version: 1;
+  readonly jobId: string;
+  readonly pieceId: string;
+  readonly outcome: PieceOutcome;
+  readonly finishedAt: string;
+}
+
+const isString = (value: unknown): value is string => typeof value === 'string' && value !== '';
+const isObject = (value: unknown): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function isPieceSpec(value: unknown): boolean {
+  if (!isObject(value) || !isString(value.pieceId) || !isObject(value.object) || !isObject(value.range)) return false;
+  const { object, range } = value;
+  return (
+    isString(object.bucket) &&
+    isString(object.key) &&
+    typeof object.etag === 'string' &&
+    Number.isSafeInteger(range.start) &&
+    Number.isSafeInteger(range.end) &&
+    (value.compression === 'none' || value.compression === 'gzip') &&
+    Number.isSafeInteger(value.firstLine) &&
+    isString(value.destinationTopic)
+  );
+}
+
+function isPieceOutcome(value: unknown): boolean {
+  if (!isObject(value)) return false;
+  switch (value.kind) {
+    case 'completed':
+      return (
+        Number.isSafeInteger(value.rowsProcessed) &&
+        Number.isSafeInteger(value.rowsFailed) &&
+        Number.isSafeInteger(value.bytesProcessed) &&
+        Array.isArray(value.firstFailures)
+      );
+    case 'failed':
+      return isObject(value.reason) && isString(value.reason.code) && typeof value.reason.message === 'string';
+    case 'cancelled':
+      return true;
+    default:
+      return false;
+  }
+}
+
+export const pieceWorkItemCodec = jsonMessageCodec<PieceWorkItem>({
+  'PieceWorkItem.v1': (candidate) =>
+    isString(candidate.jobId) &&
+    isString(candidate.tenantId) &&
+    (candidate.format === 'CSV' || candidate.format === 'JSON') &&
+    (candidate.keyField === undefined || isString(candidate.keyField)) &&
+    (candidate.schema === undefined || isObject(candidate.schema)) &&
+    isPieceSpec(candidate.piece),
+});
+
+export const pieceResultCodec = jsonMessageCodec<PieceResult>({
+  'PieceResult.v1': (candidate) =>
+    isString(candidate.jobId) && isString(candidate.pieceId) && isPieceOutcome(candidate.outcome) && isString(candidate.finishedAt),
+});
