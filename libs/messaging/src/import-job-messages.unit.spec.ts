@@ -1,5 +1,23 @@
 import { pieceResultCodec, pieceWorkItemCodec, type PieceResult, type PieceWorkItem } from './import-job-messages';
 
+const workItem: PieceWorkItem = {
+  type: 'PieceWorkItem',
+  version: 1,
+  jobId: 'job-1',
+  tenantId: 'tenant-a',
+  format: 'CSV',
+  keyField: 'id',
+  piece: {
+    pieceId: 'piece-1',
+    object: { bucket: 'imports', key: 'customers.csv', etag: '"abc"', size: 10 },
+    range: { start: 4, end: 10 },
+    compression: 'none',
+    firstLine: 2,
+    csvHeader: ['id'],
+    destinationTopic: 'customers',
+  },
+};
+
 describe('piece work items', () => {
   it('round-trip through their codec', () => {
     expect(pieceWorkItemCodec.decode(Buffer.from(pieceWorkItemCodec.encode(workItem)))).toEqual({ ok: true, message: workItem });
@@ -29,21 +47,3 @@ describe('piece results', () => {
     expect(pieceResultCodec.decode(JSON.stringify(candidate))).toMatchObject({ ok: false, reason: 'invalid-shape' });
   });
 });
-
-const workItem: PieceWorkItem = {
-  type: 'PieceWorkItem',
-  version: 1,
-  jobId: 'job-1',
-  tenantId: 'tenant-a',
-  format: 'CSV',
-  keyField: 'id',
-  piece: {
-    pieceId: 'piece-1',
-    object: { bucket: 'imports', key: 'customers.csv', etag: '"abc"', size: 10 },
-    range: { start: 4, end: 10 },
-    compression: 'none',
-    firstLine: 2,
-    csvHeader: ['id'],
-    destinationTopic: 'customers',
-  },
-};
