@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { EventStoreUnavailableError } from '../errors';
 import { testEventStore } from '../testing/event-store.contract';
 import { EventStoreDBEventStore } from './eventstoredb-event-store';
 
@@ -12,3 +14,25 @@ if (url) {
     it('runs the event store contract against EventStoreDB', () => undefined);
   });
 }
+
+// Needs no server: nothing listens on port 1, so this runs everywhere.
+describe('EventStoreDB adapter without a reachable server', () => {
+  const store = EventStoreDBEventStore.fromConnectionString('esdb://127.0.0.1:1?tls=false');
+
+  afterAll(async () => {
+    await store.close();
+  });
+
+  it.each([
+    ['an append', () => store.appendToStream(`s-${randomUUID()}`, [{ id: randomUUID(), type: 'Tested', data: {} }])],
+    ['a stream read', () => store.readStream(`s-${randomUUID()}`)],
+    ['a read of all streams', () => store.readAll({ maxCount: 1 })],
+    ['a checkpoint read', () => store.checkpoints.read(randomUUID())],
+    ['a subscription', () => store.subscribeToAll({ onEvent: async () => undefined }).finished],
+  ])('reports %s as a retriable EventStoreUnavailableError', async (_, call) => {
+    const error = await call().catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(EventStoreUnavailableError);
+    expect(error).toMatchObject({ code: 'EVENT_STORE_UNAVAILABLE', retriable: true });
+  });
+});

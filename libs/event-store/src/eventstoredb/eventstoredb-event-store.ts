@@ -13,6 +13,7 @@ import {
   TimeoutError,
   UnavailableError,
   WrongExpectedVersionError,
+  convertToCommandError,
   excludeSystemEvents,
   jsonEvent,
   type AllStreamResolvedEvent,
@@ -71,7 +72,8 @@ export class EventStoreDBEventStore implements EventStore {
         { expectedRevision: toAppendExpectedRevision(expected) },
       );
       return { nextExpectedRevision: result.nextExpectedRevision, position: result.position };
-    } catch (error) {
+    } catch (thrown) {
+      const error = asCommandError(thrown);
       if (!(error instanceof WrongExpectedVersionError)) throw translateEventStoreDBError(error);
       // The server answers a batch that is partly stored already with a wrong expected version,
       // without saying so: look for the ids where it compared them.
@@ -198,7 +200,7 @@ class EventStoreDBCheckpointStore implements CheckpointStore {
       });
       return true;
     } catch (error) {
-      if (error instanceof WrongExpectedVersionError) return false;
+      if (asCommandError(error) instanceof WrongExpectedVersionError) return false;
       throw translateEventStoreDBError(error);
     }
   }
@@ -253,7 +255,13 @@ function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
 }
 
-function translateEventStoreDBError(error: unknown): unknown {
+/** Some calls (appends, among them) reject with the raw gRPC error rather than the client's own. */
+function asCommandError(error: unknown): unknown {
+  return error instanceof Error ? convertToCommandError(error) : error;
+}
+
+function translateEventStoreDBError(thrown: unknown): unknown {
+  const error = asCommandError(thrown);
   if (error instanceof EventStoreError || !(error instanceof Error)) return error;
   const unreachable =
     error instanceof UnavailableError ||
