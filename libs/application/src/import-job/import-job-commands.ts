@@ -46,10 +46,10 @@ export class ImportJobCommands {
     private readonly maxAttempts = 10,
   ) {}
 
-  async load(jobId: string): Promise<{ job: ImportJob; revision: bigint | undefined }> {
+  async load(jobId: string): Promise<{ job: ImportJob; events: readonly ImportJobEvent[]; revision: bigint | undefined }> {
     const recorded = await this.store.readStream(importJobStreamId(jobId));
     const events = recorded.map(toImportJobEvent).filter((event): event is ImportJobEvent => event !== undefined);
-    return { job: foldEvents(importJobDecider, events), revision: recorded.at(-1)?.streamRevision };
+    return { job: foldEvents(importJobDecider, events), events, revision: recorded.at(-1)?.streamRevision };
   }
 
   async execute(command: ImportJobCommand): Promise<CommandOutcome> {

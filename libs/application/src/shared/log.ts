@@ -1,0 +1,12 @@
+/** Where the application's use cases report what they did; the apps bind it to their logger. */
+export interface Log {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export const consoleLog: Log = {
+  info: (message, fields) => console.info(message, fields ?? ''),
+  warn: (message, fields) => console.warn(message, fields ?? ''),
+  error: (message, fields) => console.error(message, fields ?? ''),
+};
