@@ -1,0 +1,102 @@
+import { BaseRpcContext, Server, type CustomTransportStrategy } from '@nestjs/microservices';
+import { lastValueFrom } from 'rxjs';
+import type { ImportJobTopics, IncomingMessage, MessageConsumer, Messaging } from '@import-jobs/messaging';
+import type { Log } from '../shared/log';
+import { InvalidRequestError } from '../request-import/request-import.errors';
+import { isRefusal } from '../shared/refusal';
+import { isMarkedRetriable } from '../shared/retry';
+import { describeCommand, importCommandCodec, tenantHeader, type CommandRejected } from './command-messages';
+
+/** What a command handler learns of the Kafka message beside its payload. */
+export class ImportCommandContext extends BaseRpcContext<[IncomingMessage, string]> {
+  get message(): IncomingMessage {
+    return this.getArgByIndex(0);
+  }
+
+  get tenantId(): string {
+    return this.getArgByIndex(1);
+  }
+}
+
+export interface ImportCommandTransportOptions {
+  readonly messaging: Messaging;
+  readonly topics: ImportJobTopics;
+  readonly groupId: string;
+  readonly defaultTenant: string;
+  readonly log: Log;
+}
+
+/**
+ * A Nest microservice transport for the command topic, built on the project's messaging port (so
+ * kafkajs stays behind it). Handlers are bound with `@EventPattern('<Type>.v<version>')`. Nothing
+ * a producer sends can stop the consumer: a message that does not decode, names no known command,
+ * or is refused by its handler becomes a `CommandRejected` on the rejections topic. An error
+ * marked retriable (the event store down) is thrown, so that the message is delivered again.
+ */
+export class ImportCommandTransport extends Server implements CustomTransportStrategy {
+  private consumer: MessageConsumer | undefined;
+
+  constructor(private readonly options: ImportCommandTransportOptions) {
+    super();
+  }
+
+  async listen(callback: (error?: unknown) => void): Promise<void> {
+    try {
+      const { messaging, topics, groupId } = this.options;
+      this.consumer = messaging.createConsumer({ groupId, autoCommit: true });
+      await this.consumer.run({ topics: [topics.commands], fromBeginning: true, eachMessage: (message) => this.dispatch(message) });
+      callback();
+    } catch (error) {
+      callback(error);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.consumer?.stop();
+  }
+
+  on(): never {
+    throw new Error('The import command transport emits no events to listen to');
+  }
+
+  unwrap<T>(): T {
+    return this.consumer as T;
+  }
+
+  private async dispatch(message: IncomingMessage): Promise<void> {
+    const decoded = importCommandCodec.decode(message.value);
+    if (!decoded.ok) return this.reject(message, { code: `MESSAGE_${decoded.reason.toUpperCase().replace(/-/g, '_')}`, reason: decoded.detail });
+    const { type, version } = decoded.message;
+    const handler = this.getHandlerByPattern(`${type}.v${version}`);
+    if (!handler) return this.reject(message, { code: 'MESSAGE_UNKNOWN_TYPE', reason: `no handler for ${type} version ${version}` });
+    const tenantId = message.headers[tenantHeader] || this.options.defaultTenant;
+    try {
+      await lastValueFrom(this.transformToObservable(await handler(decoded.message, new ImportCommandContext([message, tenantId]))), {
+        defaultValue: undefined,
+      });
+    } catch (error) {
+      if (isMarkedRetriable(error)) throw error;
+      if (!isRefusal(error)) {
+        // A bug must not turn one message into a poison pill that blocks the partition forever.
+        this.options.log.error('Command handler failed', { error: String(error), partition: message.partition, offset: message.offset });
+        return this.reject(message, { code: 'COMMAND_FAILED', reason: 'the service could not handle this command' });
+      }
+      const fields = error instanceof InvalidRequestError ? error.problems : undefined;
+      await this.reject(message, { code: error.code, reason: error.message, ...(fields && { fields }) });
+    }
+  }
+
+  private async reject(message: IncomingMessage, why: Pick<CommandRejected, 'code' | 'reason' | 'fields'>): Promise<void> {
+    const rejection: CommandRejected = {
+      type: 'CommandRejected',
+      version: 1,
+      ...why,
+      command: describeCommand(message),
+      rejectedAt: new Date().toISOString(),
+    };
+    this.options.log.warn('Command rejected', { code: why.code, reason: why.reason, partition: message.partition, offset: message.offset });
+    await this.options.messaging.producer.send([
+      { topic: this.options.topics.commandRejections, key: message.key, value: JSON.stringify(rejection) },
+    ]);
+  }
+}

@@ -1,0 +1,86 @@
+/** Everything the apps read from the environment, validated once at start. */
+export interface ServiceConfig {
+  readonly http: { readonly host: string; readonly port: number };
+  readonly kafka: { readonly brokers: readonly string[]; readonly clientId: string; readonly topicPrefix: string };
+  readonly eventStore: { readonly kind: 'postgresql' } | { readonly kind: 'eventstoredb'; readonly url: string };
+  readonly databaseUrl: string;
+  readonly s3: {
+    readonly endpoint?: string;
+    readonly region: string;
+    readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  };
+  readonly reportsBucket: string;
+  readonly reportLinkTtlSeconds: number;
+  readonly pieceSizeBytes: number;
+  readonly defaultMaxFailedRowRatio: number;
+  /** Buckets a job may read; empty allows any bucket the credentials reach. */
+  readonly allowedBuckets: readonly string[];
+  readonly defaultTenant: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Reads and checks every setting, reporting all problems at once rather than the first. */
+export function loadServiceConfig(env: Env = process.env): ServiceConfig {
+  const problems: string[] = [];
+  const text = (name: string, fallback?: string): string => {
+    const value = env[name]?.trim();
+    if (value) return value;
+    if (fallback === undefined) problems.push(`${name} is required`);
+    return fallback ?? '';
+  };
+  const number = (name: string, fallback: number, { min, max, integer }: { min: number; max: number; integer: boolean }): number => {
+    const raw = env[name]?.trim();
+    if (!raw) return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
+      problems.push(`${name} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}, not "${raw}"`);
+      return fallback;
+    }
+    return value;
+  };
+  const list = (name: string): string[] =>
+    (env[name] ?? '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean);
+
+  const brokers = list('KAFKA_BROKERS');
+  if (brokers.length === 0) problems.push('KAFKA_BROKERS is required (comma-separated host:port)');
+  const eventStoreKind = text('EVENT_STORE', 'postgresql');
+  if (eventStoreKind !== 'postgresql' && eventStoreKind !== 'eventstoredb') {
+    problems.push(`EVENT_STORE must be "postgresql" or "eventstoredb", not "${eventStoreKind}"`);
+  }
+  const eventStore =
+    eventStoreKind === 'eventstoredb' ? { kind: 'eventstoredb' as const, url: text('EVENTSTORE_URL') } : { kind: 'postgresql' as const };
+  const accessKeyId = env.S3_ACCESS_KEY_ID?.trim();
+  const secretAccessKey = env.S3_SECRET_ACCESS_KEY?.trim();
+  if (Boolean(accessKeyId) !== Boolean(secretAccessKey)) problems.push('S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together');
+
+  const config: ServiceConfig = {
+    http: { host: text('HOST', '127.0.0.1'), port: number('PORT', 3000, { min: 0, max: 65535, integer: true }) },
+    kafka: { brokers, clientId: text('KAFKA_CLIENT_ID', 'import-jobs'), topicPrefix: text('TOPIC_PREFIX', 'import-jobs') },
+    eventStore,
+    databaseUrl: text('DATABASE_URL'),
+    s3: {
+      ...(env.S3_ENDPOINT?.trim() && { endpoint: env.S3_ENDPOINT.trim() }),
+      region: text('S3_REGION', 'us-east-1'),
+      ...(accessKeyId && secretAccessKey && { credentials: { accessKeyId, secretAccessKey } }),
+    },
+    reportsBucket: text('REPORTS_BUCKET', 'import-jobs-reports'),
+    reportLinkTtlSeconds: number('REPORT_LINK_TTL_SECONDS', 3600, { min: 60, max: 604800, integer: true }),
+    pieceSizeBytes: number('PIECE_SIZE_BYTES', 32 * 1024 * 1024, { min: 1024, max: 1024 ** 3, integer: true }),
+    defaultMaxFailedRowRatio: number('MAX_FAILED_ROW_RATIO', 1, { min: 0, max: 1, integer: false }),
+    allowedBuckets: list('ALLOWED_BUCKETS'),
+    defaultTenant: text('DEFAULT_TENANT', 'default'),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

@@ -1,0 +1,10 @@
+/** Nest injection tokens for the ports: symbols, so that only these bindings can satisfy them. */
+export const SERVICE_CONFIG = Symbol('ServiceConfig');
+export const EVENT_STORE = Symbol('EventStore');
+export const IMPORT_JOB_COMMANDS = Symbol('ImportJobCommands');
+export const MESSAGING = Symbol('Messaging');
+export const TOPICS = Symbol('ImportJobTopics');
+export const S3_CLIENT = Symbol('S3Client');
+export const JOB_VIEWS = Symbol('JobViews');
+export const JOB_STATUS_PROJECTOR = Symbol('JobStatusProjector');
+export const LOG = Symbol('Log');
