@@ -80,7 +80,10 @@ export interface SubscribeToAllOptions {
 export interface Subscription {
   /** Ends the subscription after the event being handled, if any; never rejects. */
   stop(): Promise<void>;
-  /** Settles when the subscription ends: resolves after `stop()`, rejects if the handler or the store failed. */
+  /**
+   * Settles when the subscription ends: resolves after `stop()`, rejects if the handler or the store
+   * failed. The only place a failure is reported: watch it.
+   */
   readonly finished: Promise<void>;
 }
 

@@ -230,8 +230,7 @@ export class PostgreSqlEventStore implements EventStore {
         return row?.stream_id === streamId && BigInt(row.stream_revision) === BigInt(first.stream_revision) + BigInt(index);
       });
     if (!sameBatch) throw new EventIdConflictError(streamId, ids.filter((id) => stored.has(id)));
-    const last = stored.get(ids[ids.length - 1] ?? '');
-    if (last === undefined) throw new Error('unreachable: every id of the batch is stored');
+    const last = rows.reduce((a, b) => (BigInt(a.stream_revision) > BigInt(b.stream_revision) ? a : b));
     return {
       nextExpectedRevision: BigInt(last.stream_revision),
       position: { commit: BigInt(last.transaction_id), prepare: BigInt(last.global_position) },
