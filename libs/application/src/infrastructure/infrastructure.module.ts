@@ -1,0 +1,77 @@
+import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { EventStoreDBEventStore, PostgreSqlEventStore, type EventStore } from '@import-jobs/event-store';
+import { importJobTopics, type Messaging } from '@import-jobs/messaging';
+import { createKafkaMessaging } from '@import-jobs/messaging/kafkajs';
+import { createS3Client } from '@import-jobs/sources';
+import { loadServiceConfig, type ServiceConfig } from '../config/service-config';
+import { EVENT_STORE, IMPORT_JOB_COMMANDS, LOG, MESSAGING, S3_CLIENT, SERVICE_CONFIG, TOPICS } from '../di-tokens';
+import { ImportJobCommands } from '../import-job/import-job-commands';
+import type { Log } from '../shared/log';
+
+function nestLog(context: string): Log {
+  const logger = new Logger(context);
+  const line = (message: string, fields?: Record<string, unknown>) => (fields ? `${message} ${JSON.stringify(fields)}` : message);
+  return {
+    info: (message, fields) => logger.log(line(message, fields)),
+    warn: (message, fields) => logger.warn(line(message, fields)),
+    error: (message, fields) => logger.error(line(message, fields)),
+  };
+}
+
+async function openEventStore(config: ServiceConfig): Promise<EventStore> {
+  if (config.eventStore.kind === 'eventstoredb') return EventStoreDBEventStore.fromConnectionString(config.eventStore.url);
+  return PostgreSqlEventStore.create({ connectionString: config.databaseUrl });
+}
+
+/** The reports bucket is the service's own; creating it on start spares a manual step per environment. */
+async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
+  try {
+    await s3.send(new HeadBucketCommand({ Bucket: bucket }));
+  } catch {
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  }
+}
+
+/**
+ * The adapters behind every port, opened once per process and closed on shutdown. The all-in-one
+ * app and each single app share this module, so they wire the same way.
+ */
+@Global()
+@Module({
+  providers: [
+    { provide: SERVICE_CONFIG, useFactory: () => loadServiceConfig() },
+    { provide: LOG, useFactory: () => nestLog('import-jobs') },
+    { provide: TOPICS, inject: [SERVICE_CONFIG], useFactory: (config: ServiceConfig) => importJobTopics(config.kafka.topicPrefix) },
+    { provide: EVENT_STORE, inject: [SERVICE_CONFIG], useFactory: openEventStore },
+    {
+      provide: MESSAGING,
+      inject: [SERVICE_CONFIG, LOG],
+      useFactory: (config: ServiceConfig, log: Log): Messaging =>
+        createKafkaMessaging({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, log: (entry) => log[entry.level](`${entry.namespace}: ${entry.message}`, { ...entry.details }) }),
+    },
+    {
+      provide: S3_CLIENT,
+      inject: [SERVICE_CONFIG],
+      useFactory: async (config: ServiceConfig) => {
+        const s3 = createS3Client(config.s3);
+        await ensureBucket(s3, config.reportsBucket);
+        return s3;
+      },
+    },
+    { provide: IMPORT_JOB_COMMANDS, inject: [EVENT_STORE], useFactory: (store: EventStore) => new ImportJobCommands(store) },
+  ],
+  exports: [SERVICE_CONFIG, LOG, TOPICS, EVENT_STORE, MESSAGING, S3_CLIENT, IMPORT_JOB_COMMANDS],
+})
+export class InfrastructureModule implements OnApplicationShutdown {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(MESSAGING) private readonly messaging: Messaging,
+    @Inject(S3_CLIENT) private readonly s3: S3Client,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([this.messaging.close(), this.store.close()]);
+    this.s3.destroy();
+  }
+}

@@ -1,0 +1,25 @@
+import type { EventStore } from '@import-jobs/event-store';
+import type { ImportJobTopics, MessageProducer } from '@import-jobs/messaging';
+import { toImportJobEvent } from '../import-job/stored-events';
+import { startEventReactor, type EventReactor } from '../shared/event-reactor';
+import type { Log } from '../shared/log';
+import { toJobIntegrationMessage } from './job-integration-events';
+
+/**
+ * Publishes every job event to the job-events topic, in store order. The checkpoint moves after
+ * the send, so a crash in between sends an event again (at-least-once); the event-id header lets
+ * subscribers drop the repeat.
+ */
+export function startJobEventsPublisher(
+  store: EventStore,
+  { producer, topics, log, subscriptionId = 'publish-job-events' }: { producer: MessageProducer; topics: ImportJobTopics; log: Log; subscriptionId?: string },
+): EventReactor {
+  return startEventReactor(store, {
+    subscriptionId,
+    log,
+    onEvent: async (recorded) => {
+      const event = toImportJobEvent(recorded);
+      if (event) await producer.send([toJobIntegrationMessage(topics.jobEvents, event, recorded)]);
+    },
+  });
+}
