@@ -1,0 +1,49 @@
+import { Catch, HttpStatus, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { DomainError, IdempotencyConflictError, IllegalStateError, NotFoundError, ValidationError } from '@import-jobs/domain';
+import { BucketNotAllowedError, InvalidRequestError } from '../request-import/request-import.errors';
+import type { Refusal } from '../shared/refusal';
+
+/** One error shape for every refusal: our `code` and `message`, plus Userpilot's `errors` list. */
+export interface ErrorBody {
+  readonly code: string;
+  readonly message: string;
+  readonly errors: ReadonlyArray<{ readonly error: string; readonly error_code: string; readonly field?: string }>;
+  readonly jobId?: string;
+}
+
+export function httpStatusOf(refusal: Refusal): number {
+  if (refusal instanceof InvalidRequestError || refusal instanceof ValidationError) return HttpStatus.BAD_REQUEST;
+  if (refusal instanceof BucketNotAllowedError) return HttpStatus.FORBIDDEN;
+  if (refusal instanceof NotFoundError) return HttpStatus.NOT_FOUND;
+  if (refusal instanceof IdempotencyConflictError || refusal instanceof IllegalStateError) return HttpStatus.CONFLICT;
+  return HttpStatus.UNPROCESSABLE_ENTITY;
+}
+
+export function errorBodyOf(refusal: Refusal): ErrorBody {
+  const fields =
+    refusal instanceof InvalidRequestError
+      ? refusal.problems
+      : refusal instanceof ValidationError || refusal instanceof BucketNotAllowedError
+        ? [{ field: refusal.field, message: refusal.message }]
+        : [];
+  const errors =
+    fields.length > 0
+      ? fields.map(({ field, message }) => ({ error: message.startsWith(field) ? message : `${field}: ${message}`, error_code: refusal.code, field }))
+      : [{ error: refusal.message, error_code: refusal.code }];
+  return {
+    code: refusal.code,
+    message: refusal.message,
+    errors,
+    ...(refusal instanceof IdempotencyConflictError && { jobId: refusal.jobId }),
+  };
+}
+
+/** Maps what the service refuses to 4xx answers; everything else stays Nest's 500. */
+@Catch(DomainError, InvalidRequestError, BucketNotAllowedError)
+export class RefusalFilter implements ExceptionFilter {
+  catch(error: Refusal, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    void reply.status(httpStatusOf(error)).send(errorBodyOf(error));
+  }
+}
