@@ -70,11 +70,11 @@ export function testEventStore(name: string, factory: () => Promise<EventStore>,
         },
       });
       subscriptions.push(subscription);
-      return { all, own, subscription };
+      return { all, own };
     }
 
     async function waitForCount(what: string, events: readonly unknown[], count: number, timeoutMs = deliveryTimeoutMs): Promise<void> {
-      await eventually(`${what} to reach ${count} (at ${events.length})`, async () => events.length >= count, { timeoutMs });
+      await eventually(() => `${what} to reach ${count} (at ${events.length})`, async () => events.length >= count, { timeoutMs });
     }
 
     describe('appending and reading a stream', () => {

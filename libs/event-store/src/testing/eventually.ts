@@ -6,7 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises';
  * for fixed times: a loaded machine only makes them slower.
  */
 export async function eventually<T>(
-  what: string,
+  what: string | (() => string),
   probe: () => Promise<T | false | undefined>,
   { timeoutMs = 30_000, intervalMs = 20 }: { timeoutMs?: number; intervalMs?: number } = {},
 ): Promise<T> {
@@ -21,7 +21,8 @@ export async function eventually<T>(
     }
     if (Date.now() > deadline) {
       const cause = lastError instanceof Error ? `; last error: ${lastError.message}` : '';
-      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${cause}`, { cause: lastError });
+      const description = typeof what === 'string' ? what : what();
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${description}${cause}`, { cause: lastError });
     }
     await delay(intervalMs);
   }
