@@ -1,0 +1,232 @@
+import { foldEvents, importJobDecider, importJobEventTypes, maxFailuresKept, type ImportJobDetails, type ImportJobEvent } from '@import-jobs/domain';
+import fc from 'fast-check';
+import { jobEvents, rowFailures } from '../testing/job-events';
+import { projectJobView, type EventMeta, type JobView } from './job-view';
+
+const jobId = `job-${Math.random().toString(36).slice(2)}`;
+const job = jobEvents(jobId);
+const report = { location: 's3://reports/job/failures.csv', rows: 130 };
+const recordedAt = new Date('2026-03-02T08:00:00.000Z');
+
+describe('job view projection', () => {
+  describe('when nothing was requested', () => {
+    it('creates the view from the request', () => {
+      expect(given(job.requested())).toEqual({
+        jobId,
+        tenantId: 'tenant-a',
+        clientToken: `token-${jobId}`,
+        jobType: 'CUSTOMERS',
+        status: 'Requested',
+        definition: job.definition,
+        pieces: { total: 0, completed: 0, failed: 0, cancelled: 0 },
+        pieceStatuses: {},
+        rows: { processed: 0, failed: 0, imported: 0 },
+        bytes: { total: 0, processed: 0 },
+        files: 0,
+        firstFailures: [],
+        failureReason: null,
+        failureReport: null,
+        createdAt: job.at(0),
+        lastModifiedAt: job.at(0),
+        completedAt: null,
+        startedAt: null,
+        revision: 0,
+        lastPosition: { commit: '100', prepare: '1000' },
+      } satisfies JobView);
+    });
+
+    it('leaves no view for events before the request', () => {
+      expect(given(job.planningStarted(), job.planned(2))).toBeNull();
+    });
+
+    it('leaves no view for a request that names no tenant', () => {
+      const requested = job.requested();
+      expect(given({ ...requested, data: { ...requested.data, tenantId: undefined } } as unknown as ImportJobEvent)).toBeNull();
+    });
+  });
+
+  describe('when planning', () => {
+    it('records when planning started, as Userpilot start_time', () => {
+      expect(given(job.requested(), job.planningStarted(5))).toMatchObject({ status: 'Planning', startedAt: job.at(5), lastModifiedAt: job.at(5) });
+    });
+  });
+
+  describe('when processing', () => {
+    const processing = [job.requested(), job.planningStarted(), job.planned(3)];
+
+    it('takes pieces, files and bytes from the plan', () => {
+      expect(given(...processing)).toMatchObject({
+        status: 'Processing',
+        pieces: { total: 3, completed: 0, failed: 0, cancelled: 0 },
+        pieceStatuses: { 'piece-1': 'pending', 'piece-2': 'pending', 'piece-3': 'pending' },
+        files: 1,
+        bytes: { total: 3000, processed: 0 },
+      });
+    });
+
+    it('adds up the rows of settled pieces; imported rows are processed minus failed', () => {
+      const view = given(...processing, job.pieceCompleted(1, { rowsProcessed: 10, rowsFailed: 2 }), job.pieceCompleted(2, { rowsProcessed: 7 }), job.pieceFailed(3));
+
+      expect(view).toMatchObject({
+        pieces: { total: 3, completed: 2, failed: 1, cancelled: 0 },
+        rows: { processed: 17, failed: 2, imported: 15 },
+        bytes: { total: 3000, processed: 2000 },
+      });
+    });
+
+    it('keeps the first 100 row failures across pieces', () => {
+      const view = given(
+        ...processing,
+        job.pieceCompleted(1, { rowsProcessed: 80, rowsFailed: 80, failures: rowFailures(80) }),
+        job.pieceCompleted(2, { rowsProcessed: 80, rowsFailed: 80, failures: rowFailures(80, { from: 1000 }) }),
+      );
+
+      expect(view?.firstFailures).toHaveLength(maxFailuresKept);
+      expect(view?.firstFailures.at(-1)).toEqual(rowFailures(20, { from: 1000 }).at(-1));
+      expect(view?.rows.failed).toBe(160);
+    });
+
+    it('counts a piece once even if its result is stored again at a later revision', () => {
+      const twice = given(...processing, job.pieceCompleted(1), job.pieceCompleted(1));
+      expect(twice).toMatchObject({ pieces: { completed: 1 }, rows: { processed: 10 }, revision: 4 });
+    });
+
+    it('ignores a piece that is not in the plan', () => {
+      expect(given(...processing, job.pieceCompleted(9))).toMatchObject({ pieces: { completed: 0 }, rows: { processed: 0 } });
+    });
+  });
+
+  describe('when finished', () => {
+    it('completes with the failure report', () => {
+      const view = given(job.requested(), job.planningStarted(), job.planned(1), job.pieceCompleted(1), job.completing(), job.completed(report, 30));
+      expect(view).toMatchObject({ status: 'Completed', completedAt: job.at(30), lastModifiedAt: job.at(30), failureReport: report, failureReason: null });
+    });
+
+    it('fails with the reason', () => {
+      const reason = { code: 'PIECES_FAILED', message: '1 of 1 pieces failed' } as const;
+      const view = given(job.requested(), job.planningStarted(), job.planned(1), job.pieceFailed(1), job.failing(reason), job.jobFailed(reason, report, 30));
+      expect(view).toMatchObject({ status: 'Failed', completedAt: job.at(30), failureReason: reason, failureReport: report });
+    });
+
+    it('is cancelled', () => {
+      const view = given(job.requested(), job.planningStarted(), job.planned(2), job.cancelling(), job.pieceCancelled(1), job.pieceCancelled(2), job.cancelled(30));
+      expect(view).toMatchObject({ status: 'Cancelled', completedAt: job.at(30), pieces: { total: 2, cancelled: 2 } });
+    });
+  });
+
+  describe('when an event arrives again', () => {
+    const stream = [job.requested(), job.planningStarted(), job.planned(2), job.pieceCompleted(1), job.pieceCompleted(2), job.completing(), job.completed()];
+
+    it('ignores every event at or below the view revision', () => {
+      const view = given(...stream);
+      stream.forEach((event, revision) => expect(projectJobView(view, event, meta(revision))).toBe(view));
+    });
+
+    it('gives the same view for a stream applied twice', () => {
+      const once = given(...stream);
+      expect(stream.reduce<JobView | null>((view, event, revision) => projectJobView(view, event, meta(revision)), once)).toBe(once);
+    });
+
+    it('ignores an older event delivered after a newer one', () => {
+      const view = given(job.requested(), job.planningStarted(), job.planned(2));
+      const late = projectJobView(view, job.pieceCompleted(1), meta(1));
+      expect(late).toBe(view);
+    });
+
+    it('moves its revision and position past an event that changes nothing else', () => {
+      const view = given(job.requested(), job.planningStarted(), job.planned(2));
+      expect(projectJobView(view, job.pieceCompleted(9), meta(7))).toMatchObject({ revision: 7, lastPosition: { commit: '107', prepare: '1007' } });
+    });
+  });
+
+  it('holds the counters of the aggregate for the same stream', () => {
+    const stream = [
+      job.requested(),
+      job.planningStarted(),
+      job.planned(4),
+      job.pieceCompleted(1, { rowsProcessed: 12, rowsFailed: 3, failures: rowFailures(3) }),
+      job.pieceFailed(2),
+      job.pieceCompleted(2),
+      job.pieceCompleted(3, { rowsProcessed: 5 }),
+      job.pieceCompleted(4, { rowsProcessed: 9, rowsFailed: 9, failures: rowFailures(9, { from: 40 }) }),
+      job.failing({ code: 'PIECES_FAILED', message: '1 of 4 pieces failed' }),
+      job.jobFailed({ code: 'PIECES_FAILED', message: '1 of 4 pieces failed' }, report),
+    ];
+    const aggregate = foldEvents(importJobDecider, stream) as ImportJobDetails;
+
+    const view = given(...stream);
+
+    expect(view).toMatchObject({
+      status: aggregate.status,
+      pieces: aggregate.pieceCounts,
+      pieceStatuses: Object.fromEntries(aggregate.pieces),
+      rows: aggregate.rows,
+      bytes: aggregate.bytes,
+      files: aggregate.files,
+      firstFailures: aggregate.firstFailures,
+      failureReason: aggregate.failureReason,
+      failureReport: aggregate.failureReport,
+      createdAt: aggregate.createdAt,
+      lastModifiedAt: aggregate.lastModifiedAt,
+      completedAt: aggregate.completedAt,
+    });
+  });
+
+  it('survives a JSON round trip unchanged, as jsonb stores it', () => {
+    const view = given(job.requested(), job.planningStarted(), job.planned(2), job.pieceCompleted(1, { rowsFailed: 1, failures: rowFailures(1) }));
+    expect(JSON.parse(JSON.stringify(view))).toEqual(view);
+  });
+
+  describe('when a stored event holds values decide never writes', () => {
+    it('takes the time the event was recorded for a missing or unreadable time', () => {
+      const requested = job.requested();
+      const view = given({ ...requested, data: { ...requested.data, occurredAt: 'yesterday' } } as ImportJobEvent);
+      expect(view).toMatchObject({ createdAt: recordedAt.toISOString(), lastModifiedAt: recordedAt.toISOString() });
+    });
+
+    it('writes every time in one ISO-8601 form', () => {
+      const requested = job.requested();
+      const view = given({ ...requested, data: { ...requested.data, occurredAt: '2026-03-01T11:00:00+01:00' } } as ImportJobEvent);
+      expect(view?.createdAt).toBe('2026-03-01T10:00:00.000Z');
+    });
+
+    it('counts nonsense numbers as zero and never more failed rows than processed', () => {
+      const completed = job.pieceCompleted(1);
+      const odd = { ...completed, data: { ...completed.data, rowsProcessed: 5, rowsFailed: 9, bytesProcessed: -3, firstFailures: 'none' } } as unknown as ImportJobEvent;
+      const view = given(job.requested(), job.planningStarted(), job.planned(1), odd);
+      expect(view).toMatchObject({ rows: { processed: 5, failed: 5, imported: 0 }, bytes: { processed: 0 }, firstFailures: [] });
+    });
+
+    it('takes a plan without a piece list as a plan of no pieces', () => {
+      const planned = job.planned(2);
+      const odd = { ...planned, data: { ...planned.data, pieces: null, totalBytes: '2000' } } as unknown as ImportJobEvent;
+      expect(given(job.requested(), job.planningStarted(), odd)).toMatchObject({ pieces: { total: 0 }, bytes: { total: 0 } });
+    });
+
+    it('never throws, whatever the data of an event', () => {
+      const anyEvent = fc.record({
+        type: fc.constantFrom(...importJobEventTypes),
+        data: fc.oneof(fc.object(), fc.record({ jobId: fc.string(), tenantId: fc.string(), definition: fc.object(), pieces: fc.anything() })),
+      });
+      fc.assert(
+        fc.property(fc.array(anyEvent, { maxLength: 12 }), (events) => {
+          const stream = [job.requested(), ...(events as unknown as ImportJobEvent[])];
+          const view = given(...stream);
+          expect(view).not.toBeNull();
+          expect(JSON.parse(JSON.stringify(view))).toEqual(view);
+        }),
+      );
+    });
+  });
+});
+
+// ── Fixtures ──────────────────────────────────────────────────────────────────────────────────
+
+/** The view after the events, each at the next stream revision from 0. */
+function given(...events: ImportJobEvent[]): JobView | null {
+  return events.reduce<JobView | null>((view, event, revision) => projectJobView(view, event, meta(revision)), null);
+}
+
+function meta(revision: number): EventMeta {
+  return { streamRevision: BigInt(revision), position: { commit: 100n + BigInt(revision), prepare: 1000n + BigInt(revision) }, recordedAt };
+}
