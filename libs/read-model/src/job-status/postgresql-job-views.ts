@@ -1,0 +1,180 @@
+import type { ImportJobStatus } from '@import-jobs/domain';
+import type { GlobalPosition, RecordedEvent } from '@import-jobs/event-store';
+import { Pool, type PoolClient } from 'pg';
+import type { JobCursor } from './job-cursor';
+import type { JobView } from './job-view';
+import { inTransaction, migrate, readModelNames, type ReadModelNames } from './schema';
+import { jobIdsOf, projectStoredEvents } from './stored-job-events';
+
+export type PostgreSqlJobViewsOptions = ({ readonly connectionString: string } | { readonly pool: Pool }) & {
+  /** Defaults to `read_model`. Tests pass their own; a rebuild writes to a fresh one. */
+  readonly schema?: string;
+};
+
+/**
+ * Another projector instance moved the checkpoint since this one read it. Nothing was written:
+ * the loser resumes from the stored checkpoint rather than apply what the winner applied.
+ */
+export class CheckpointConflictError extends Error {
+  readonly code = 'CHECKPOINT_MOVED';
+
+  constructor(readonly projection: string) {
+    super(`the checkpoint of projection ${projection} was moved by another instance`);
+    this.name = new.target.name;
+  }
+}
+
+export interface JobViewFilter {
+  readonly statuses?: readonly ImportJobStatus[];
+  /** Exclusive: only jobs listed after this one, newest first. */
+  readonly after?: JobCursor;
+  readonly limit: number;
+}
+
+/**
+ * The job-status read model on PostgreSQL: one row per job (the columns queries filter and sort
+ * on, the view as jsonb) and one checkpoint row per projection, in one schema.
+ */
+export class PostgreSqlJobViews {
+  readonly schema: string;
+  private readonly names: ReadModelNames;
+  private readonly pool: Pool;
+  private readonly ownsPool: boolean;
+
+  constructor(options: PostgreSqlJobViewsOptions) {
+    this.names = readModelNames(options.schema ?? 'read_model');
+    this.schema = this.names.schemaName;
+    if ('pool' in options) {
+      this.pool = options.pool;
+      this.ownsPool = false;
+    } else {
+      this.pool = new Pool({ connectionString: options.connectionString });
+      this.ownsPool = true;
+      // Without a listener, an idle client losing its connection kills the process; the next
+      // query reports the outage instead.
+      this.pool.on('error', () => undefined);
+    }
+  }
+
+  /** Views whose tables exist. */
+  static async create(options: PostgreSqlJobViewsOptions): Promise<PostgreSqlJobViews> {
+    const views = new PostgreSqlJobViews(options);
+    try {
+      await views.migrate();
+    } catch (error) {
+      await views.close();
+      throw error;
+    }
+    return views;
+  }
+
+  /** Creates the schema's tables if missing; safe on every start, by several starters at once. */
+  async migrate(): Promise<void> {
+    await migrate(this.pool, this.names);
+  }
+
+  async readCheckpoint(projection: string): Promise<GlobalPosition | undefined> {
+    const { rows } = await this.pool.query<{ commit_position: string; prepare_position: string }>(
+      `SELECT commit_position, prepare_position FROM ${this.names.checkpoints} WHERE projection = $1`,
+      [projection],
+    );
+    const row = rows[0];
+    return row && { commit: BigInt(row.commit_position), prepare: BigInt(row.prepare_position) };
+  }
+
+  /**
+   * Applies stored events, in store order, and moves the projection's checkpoint from `expected`
+   * to the last event's position, all in one transaction. The checkpoint moves first: its row lock
+   * makes a second instance wait, and its compare-and-set then finds the checkpoint moved, so that
+   * of two instances applying the same events exactly one commits.
+   *
+   * @returns the views that changed, as committed.
+   * @throws CheckpointConflictError when the stored checkpoint is not `expected`; nothing is written.
+   */
+  async applyEvents(projection: string, expected: GlobalPosition | undefined, events: readonly RecordedEvent[]): Promise<JobView[]> {
+    const last = events.at(-1);
+    if (last === undefined) return [];
+    return inTransaction(this.pool, async (client) => {
+      if (!(await this.moveCheckpoint(client, projection, expected, last.position))) throw new CheckpointConflictError(projection);
+      const jobIds = jobIdsOf(events);
+      if (jobIds.length === 0) return [];
+      const { rows } = await client.query<{ view: JobView }>(`SELECT view FROM ${this.names.jobViews} WHERE job_id = ANY($1::text[])`, [jobIds]);
+      const changed = projectStoredEvents(new Map(rows.map(({ view }) => [view.jobId, view])), events);
+      await this.upsert(client, changed);
+      return changed;
+    });
+  }
+
+  async findJob(tenantId: string, jobId: string): Promise<JobView | undefined> {
+    const { rows } = await this.pool.query<{ view: JobView }>(`SELECT view FROM ${this.names.jobViews} WHERE job_id = $1 AND tenant_id = $2`, [
+      jobId,
+      tenantId,
+    ]);
+    return rows[0]?.view;
+  }
+
+  /** A tenant's jobs, newest first (created_at, then job id, both descending). */
+  async findJobs(tenantId: string, { statuses, after, limit }: JobViewFilter): Promise<JobView[]> {
+    const parameters: unknown[] = [tenantId];
+    const conditions = ['tenant_id = $1'];
+    if (statuses !== undefined && statuses.length > 0) {
+      parameters.push(statuses);
+      conditions.push(`status = ANY($${parameters.length}::text[])`);
+    }
+    if (after !== undefined) {
+      parameters.push(after.createdAt, after.jobId);
+      conditions.push(`(created_at, job_id) < ($${parameters.length - 1}::timestamptz, $${parameters.length}::text)`);
+    }
+    parameters.push(limit);
+    const { rows } = await this.pool.query<{ view: JobView }>(
+      `SELECT view FROM ${this.names.jobViews} WHERE ${conditions.join(' AND ')}
+       ORDER BY created_at DESC, job_id DESC LIMIT $${parameters.length}`,
+      parameters,
+    );
+    return rows.map(({ view }) => view);
+  }
+
+  /** Every view, by job id: what a comparison with a rebuild reads. */
+  async allViews(): Promise<JobView[]> {
+    const { rows } = await this.pool.query<{ view: JobView }>(`SELECT view FROM ${this.names.jobViews} ORDER BY job_id`);
+    return rows.map(({ view }) => view);
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsPool) await this.pool.end();
+  }
+
+  private async moveCheckpoint(client: PoolClient, projection: string, expected: GlobalPosition | undefined, next: GlobalPosition): Promise<boolean> {
+    const result =
+      expected === undefined
+        ? await client.query(
+            `INSERT INTO ${this.names.checkpoints} (projection, commit_position, prepare_position) VALUES ($1, $2, $3)
+             ON CONFLICT (projection) DO NOTHING`,
+            [projection, next.commit.toString(), next.prepare.toString()],
+          )
+        : await client.query(
+            `UPDATE ${this.names.checkpoints} SET commit_position = $2, prepare_position = $3, updated_at = now()
+             WHERE projection = $1 AND commit_position = $4 AND prepare_position = $5`,
+            [projection, next.commit.toString(), next.prepare.toString(), expected.commit.toString(), expected.prepare.toString()],
+          );
+    return result.rowCount === 1;
+  }
+
+  private async upsert(client: PoolClient, views: readonly JobView[]): Promise<void> {
+    if (views.length === 0) return;
+    await client.query(
+      `INSERT INTO ${this.names.jobViews} (job_id, tenant_id, status, created_at, view)
+       SELECT v.job_id, v.tenant_id, v.status, v.created_at::timestamptz, v.view::jsonb
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS v(job_id, tenant_id, status, created_at, view)
+       ON CONFLICT (job_id) DO UPDATE
+         SET tenant_id = EXCLUDED.tenant_id, status = EXCLUDED.status, created_at = EXCLUDED.created_at, view = EXCLUDED.view`,
+      [
+        views.map((view) => view.jobId),
+        views.map((view) => view.tenantId),
+        views.map((view) => view.status),
+        views.map((view) => view.createdAt),
+        views.map((view) => JSON.stringify(view)),
+      ],
+    );
+  }
+}

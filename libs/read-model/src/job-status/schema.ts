@@ -1,0 +1,73 @@
+import type { Pool, PoolClient } from 'pg';
+
+/** Quoting stays trivial and every name fits PostgreSQL's 63-byte identifiers, with room for rebuild suffixes. */
+const schemaName = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export interface ReadModelNames {
+  readonly schemaName: string;
+  readonly schema: string;
+  readonly jobViews: string;
+  readonly checkpoints: string;
+}
+
+export function readModelNames(schema: string): ReadModelNames {
+  if (!schemaName.test(schema)) throw new TypeError(`Schema name ${JSON.stringify(schema)} must match ${schemaName.source}`);
+  return {
+    schemaName: schema,
+    schema: `"${schema}"`,
+    jobViews: `"${schema}".job_views`,
+    checkpoints: `"${schema}".projection_checkpoints`,
+  };
+}
+
+/**
+ * Idempotent, so every start runs it; the advisory lock serialises concurrent starters, since
+ * `IF NOT EXISTS` alone still races on the catalog's unique indexes.
+ */
+export async function migrate(pool: Pool, names: ReadModelNames): Promise<void> {
+  await inTransaction(pool, async (client) => {
+    await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`import-jobs/read-model/${names.schemaName}`]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${names.schema}`);
+    // Columns only for what queries filter and sort on; the view itself is the jsonb document.
+    // job_id sorts bytewise (COLLATE "C") so that the listing order, and with it every cursor,
+    // does not depend on the server's locale.
+    await client.query(`
+      CREATE TABLE IF NOT EXISTS ${names.jobViews} (
+        job_id text COLLATE "C" PRIMARY KEY,
+        tenant_id text NOT NULL,
+        status text NOT NULL,
+        created_at timestamptz NOT NULL,
+        view jsonb NOT NULL
+      )`);
+    await client.query(`CREATE INDEX IF NOT EXISTS job_views_newest_first ON ${names.jobViews} (tenant_id, created_at DESC, job_id DESC)`);
+    await client.query(
+      `CREATE INDEX IF NOT EXISTS job_views_by_status_newest_first ON ${names.jobViews} (tenant_id, status, created_at DESC, job_id DESC)`,
+    );
+    await client.query(`
+      CREATE TABLE IF NOT EXISTS ${names.checkpoints} (
+        projection text PRIMARY KEY,
+        commit_position bigint NOT NULL,
+        prepare_position bigint NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      )`);
+  });
+}
+
+export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+      broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+    });
+    throw error;
+  } finally {
+    // A client whose rollback failed may still be inside the transaction: destroy it, don't pool it.
+    client.release(broken);
+  }
+}

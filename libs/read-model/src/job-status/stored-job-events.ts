@@ -1,0 +1,44 @@
+import { importJobStreamId, isImportJobEvent, type ImportJobEvent } from '@import-jobs/domain';
+import type { RecordedEvent } from '@import-jobs/event-store';
+import { projectJobView, type EventMeta, type JobView } from './job-view';
+
+export interface StoredJobEvent {
+  readonly jobId: string;
+  readonly event: ImportJobEvent;
+  readonly meta: EventMeta;
+}
+
+/**
+ * The job event a stored one holds; undefined for events of other kinds in the same store, and
+ * for a job event outside its job's stream, whose revision could not guard the job's view.
+ * (The application has the same mapping; the read model keeps its own so that the application
+ * may depend on the read model, e.g. to wait for its own writes, without a cycle.)
+ */
+export function toStoredJobEvent(recorded: RecordedEvent): StoredJobEvent | undefined {
+  const candidate = { type: recorded.type, data: recorded.data };
+  if (!isImportJobEvent(candidate)) return undefined;
+  const event = candidate as unknown as ImportJobEvent;
+  const jobId: unknown = event.data.jobId;
+  if (typeof jobId !== 'string' || recorded.streamId !== importJobStreamId(jobId)) return undefined;
+  return { jobId, event, meta: { streamRevision: recorded.streamRevision, position: recorded.position, recordedAt: recorded.recordedAt } };
+}
+
+/** The jobs a batch of stored events touches, each once. */
+export function jobIdsOf(events: readonly RecordedEvent[]): string[] {
+  return [...new Set(events.flatMap((recorded) => toStoredJobEvent(recorded)?.jobId ?? []))];
+}
+
+/**
+ * Folds a batch of stored events, in store order, into the views they touch. Returns only the
+ * views that changed, so that a batch already applied writes nothing.
+ */
+export function projectStoredEvents(current: ReadonlyMap<string, JobView>, events: readonly RecordedEvent[]): JobView[] {
+  const projected = new Map<string, JobView | null>();
+  for (const recorded of events) {
+    const stored = toStoredJobEvent(recorded);
+    if (stored === undefined) continue;
+    const before = projected.has(stored.jobId) ? (projected.get(stored.jobId) ?? null) : (current.get(stored.jobId) ?? null);
+    projected.set(stored.jobId, projectJobView(before, stored.event, stored.meta));
+  }
+  return [...projected].flatMap(([jobId, view]) => (view !== null && view !== current.get(jobId) ? [view] : []));
+}

@@ -1,0 +1,55 @@
+import { importJobStreamId, type ImportJobEvent } from '@import-jobs/domain';
+import type { JsonObject, RecordedEvent } from '@import-jobs/event-store';
+import { jobEvents } from '../testing/job-events';
+import { projectStoredEvents } from './stored-job-events';
+
+describe('projecting stored events', () => {
+  const [a, b] = [`job-a-${suffix()}`, `job-b-${suffix()}`];
+  let prepare = 0n;
+
+  it('folds a batch that interleaves jobs into one view per job', () => {
+    const [jobA, jobB] = [jobEvents(a), jobEvents(b)];
+    const batch = [stored(a, 0, jobA.requested()), stored(b, 0, jobB.requested()), stored(a, 1, jobA.planningStarted()), stored(b, 1, jobB.cancelling()), stored(b, 2, jobB.cancelled())];
+
+    const changed = projectStoredEvents(new Map(), batch);
+
+    expect(changed.map((view) => [view.jobId, view.status, view.revision])).toEqual([
+      [a, 'Planning', 1],
+      [b, 'Cancelled', 2],
+    ]);
+  });
+
+  it('returns no view for a batch that was applied already', () => {
+    const job = jobEvents(a);
+    const batch = [stored(a, 0, job.requested()), stored(a, 1, job.planningStarted())];
+    const [view] = projectStoredEvents(new Map(), batch);
+
+    expect(projectStoredEvents(new Map([[a, view!]]), batch)).toEqual([]);
+  });
+
+  it('passes over events of other kinds and job events outside their job stream', () => {
+    const job = jobEvents(a);
+    const foreign: RecordedEvent = { ...stored(a, 0, job.requested()), type: 'MarkerWritten', streamId: 'markers' };
+    const misplaced: RecordedEvent = { ...stored(a, 0, job.requested()), streamId: importJobStreamId(b) };
+
+    expect(projectStoredEvents(new Map(), [foreign, misplaced])).toEqual([]);
+  });
+
+  function stored(jobId: string, revision: number, event: ImportJobEvent): RecordedEvent {
+    prepare += 1n;
+    return {
+      id: `${jobId}-${revision}`,
+      type: event.type,
+      data: event.data as unknown as JsonObject,
+      metadata: {},
+      streamId: importJobStreamId(jobId),
+      streamRevision: BigInt(revision),
+      position: { commit: 7n, prepare },
+      recordedAt: new Date(),
+    };
+  }
+});
+
+function suffix(): string {
+  return Math.random().toString(36).slice(2);
+}
