@@ -1,0 +1,20 @@
+export { diffJobViews, type JobViewDifference } from './job-status/job-view-diff';
+export { decodeJobCursor, encodeJobCursor, InvalidCursorError, type JobCursor } from './job-status/job-cursor';
+export { toJobResource, type JobResource } from './job-status/job-resource';
+export {
+  jobStatusProjectionName,
+  ProjectionLagError,
+  startJobStatusProjector,
+  type JobStatusProjector,
+  type JobStatusProjectorOptions,
+  type JobViewListener,
+} from './job-status/job-status-projector';
+export { defaultPageSize, JobStatusQueries, maxPageSize, type JobPage, type ListJobsOptions } from './job-status/job-status-queries';
+export { projectJobView, type EventMeta, type JobView } from './job-status/job-view';
+export {
+  CheckpointConflictError,
+  PostgreSqlJobViews,
+  type JobViewFilter,
+  type PostgreSqlJobViewsOptions,
+} from './job-status/postgresql-job-views';
+export { rebuildJobViews, swapJobViews, type RebuildJobViewsOptions, type RebuildResult, type SwapJobViewsOptions } from './job-status/rebuild-job-views';

@@ -1,0 +1,395 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { toEventToAppend } from '@import-jobs/application/import-job/stored-events';
+import {
+  foldEvents,
+  importJobDecider,
+  importJobStreamId,
+  ValidationError,
+  type ImportJobDetails,
+  type ImportJobEvent,
+  type ImportJobStatus,
+} from '@import-jobs/domain';
+import { comparePositions, PostgreSqlEventStore, type EventStore, type GlobalPosition, type RecordedEvent } from '@import-jobs/event-store';
+import { eventually } from '@import-jobs/event-store/testing/eventually';
+import { Pool } from 'pg';
+import { harnessEnv } from '../../../../test/harness/env';
+import { jobEvents, rowFailures } from '../testing/job-events';
+import { InvalidCursorError } from './job-cursor';
+import { jobStatusProjectionName, ProjectionLagError, startJobStatusProjector, type JobStatusProjector } from './job-status-projector';
+import { JobStatusQueries } from './job-status-queries';
+import type { JobView } from './job-view';
+import { diffJobViews } from './job-view-diff';
+import { CheckpointConflictError, PostgreSqlJobViews } from './postgresql-job-views';
+import { rebuildJobViews, swapJobViews } from './rebuild-job-views';
+
+describe('job-status read model on PostgreSQL', () => {
+  let pool: Pool;
+  const cleanups: (() => Promise<unknown>)[] = [];
+
+  beforeAll(() => {
+    pool = new Pool({ connectionString: harnessEnv('DATABASE_URL') });
+  });
+
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  afterAll(async () => {
+    await pool?.end();
+  });
+
+  describe('projecting', () => {
+    it('turns each job stream into the view the aggregate would give', async () => {
+      const { store, views, queries } = await readModel();
+      const tenantId = `tenant-${randomUUID()}`;
+      const projector = project(store, views);
+      const changes: JobView[] = [];
+      projector.onViewChanged((view) => changes.push(view));
+
+      const streams = [completedJob(tenantId), failedJob(tenantId), cancelledJob(tenantId), processingJob(tenantId)];
+      const last = await appendAll(store, streams);
+      await projector.waitForPosition(last, 30_000);
+
+      for (const stream of streams) {
+        const view = await queries.getJob(tenantId, stream.jobId);
+        expect(view).toMatchObject(truthOf(stream.events));
+        expect(view?.revision).toBe(stream.events.length - 1);
+      }
+      const [completed] = streams;
+      expect(await queries.getJob(tenantId, completed!.jobId)).toMatchObject({
+        status: 'Completed',
+        jobType: 'CUSTOMERS',
+        pieces: { total: 3, completed: 3, failed: 0, cancelled: 0 },
+        rows: { processed: 30, failed: 4, imported: 26 },
+        failureReport: { location: `s3://reports/${completed!.jobId}.csv`, rows: 4 },
+      });
+      // Listeners hear only committed views: the last one they heard for a job is the stored one.
+      const lastHeard = new Map(changes.map((view) => [view.jobId, view]));
+      expect(lastHeard.get(completed!.jobId)).toEqual(await queries.getJob(tenantId, completed!.jobId));
+    });
+
+    it('applies every event once when two projectors run on the same tables', async () => {
+      const { store, views } = await readModel();
+      const tenantId = `tenant-${randomUUID()}`;
+      const projectors = [project(store, views, { maxBatchSize: 3 }), project(store, views, { maxBatchSize: 3 })];
+
+      const streams = Array.from({ length: 6 }, (_, i) => (i % 2 === 0 ? completedJob(tenantId) : failedJob(tenantId)));
+      const positions = await Promise.all(streams.map((stream) => appendAll(store, [stream])));
+      const last = positions.reduce((a, b) => (comparePositions(a, b) >= 0 ? a : b));
+      await checkpointReaches(views, last);
+
+      const stored = new Map((await views.allViews()).map((view) => [view.jobId, view]));
+      for (const stream of streams) expect(stored.get(stream.jobId)).toMatchObject(truthOf(stream.events));
+      // Losing the checkpoint to the other instance is routine: both are still running.
+      const stillRunning = () => new Promise((resolve) => setImmediate(() => resolve('running')));
+      const states = await Promise.all(projectors.map((projector) => Promise.race([projector.finished.then(() => 'ended', () => 'failed'), stillRunning()])));
+      expect(states).toEqual(['running', 'running']);
+    });
+
+    it('lets exactly one of two transactions starting from the same checkpoint commit', async () => {
+      const { store, views } = await readModel();
+      const stream = completedJob(`tenant-${randomUUID()}`);
+      await appendAll(store, [stream]);
+      const recorded = await store.readAll();
+      const [firstBatch, secondBatch] = [recorded.slice(0, 4), recorded.slice(4)];
+
+      for (const [expected, batch] of [
+        [undefined, firstBatch],
+        [firstBatch.at(-1)?.position, secondBatch],
+      ] as const) {
+        const outcomes = await Promise.allSettled([0, 1].map(() => views.applyEvents(jobStatusProjectionName, expected, batch)));
+
+        expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
+        const [lost] = outcomes.filter((outcome) => outcome.status === 'rejected');
+        expect(lost?.reason).toBeInstanceOf(CheckpointConflictError);
+        expect(await views.readCheckpoint(jobStatusProjectionName)).toEqual(batch.at(-1)?.position);
+      }
+      const [view] = await views.allViews();
+      expect(view).toMatchObject(truthOf(stream.events));
+    });
+
+    it('resumes after a restart from its checkpoint', async () => {
+      const { store, views, queries } = await readModel();
+      const tenantId = `tenant-${randomUUID()}`;
+      const first = project(store, views);
+      const before = completedJob(tenantId);
+      await first.waitForPosition(await appendAll(store, [before]), 30_000);
+      await first.stop();
+      const checkpoint = await views.readCheckpoint(jobStatusProjectionName);
+
+      const after = failedJob(tenantId);
+      const last = await appendAll(store, [after]);
+      const subscribedAfter: (GlobalPosition | undefined)[] = [];
+      const second = project(watchingSubscriptions(store, subscribedAfter), views);
+      await second.waitForPosition(last, 30_000);
+
+      expect(subscribedAfter).toEqual([checkpoint]);
+      expect(await queries.getJob(tenantId, before.jobId)).toMatchObject(truthOf(before.events));
+      expect(await queries.getJob(tenantId, after.jobId)).toMatchObject(truthOf(after.events));
+    });
+
+    it('says so when it has not reached a position in time, or has stopped', async () => {
+      const { store, views } = await readModel();
+      const projector = project(store, views);
+      const beyond = { commit: 2n ** 62n, prepare: 1n };
+
+      await expect(projector.waitForPosition(beyond, 50)).rejects.toBeInstanceOf(ProjectionLagError);
+      const waiting = projector.waitForPosition(beyond, 30_000);
+      await projector.stop();
+      await expect(waiting).rejects.toMatchObject({ code: 'PROJECTION_LAGGING' });
+    });
+  });
+
+  describe('rebuilding', () => {
+    it('gives the live read model again, and shows a tampered live row as a difference', async () => {
+      const { store, views, schema } = await readModel();
+      const tenantId = `tenant-${randomUUID()}`;
+      const projector = project(store, views, { maxBatchSize: 4 });
+      const streams = [completedJob(tenantId), failedJob(tenantId), cancelledJob(tenantId), processingJob(tenantId)];
+      const last = await appendAll(store, streams);
+      await projector.waitForPosition(last, 30_000);
+
+      const rebuilt = await rebuildJobViews({ store, connection: pool, schema, batchSize: 5 });
+      const rebuiltViews = new PostgreSqlJobViews({ pool, schema: rebuilt.schema });
+
+      expect(rebuilt.schema).toBe(`${schema}_rebuild_1`);
+      expect(rebuilt.events).toBe(streams.reduce((sum, stream) => sum + stream.events.length, 0));
+      expect(rebuilt.checkpoint).toEqual(last);
+      expect(diffJobViews(await views.allViews(), await rebuiltViews.allViews())).toEqual([]);
+
+      const tampered = streams[0]!;
+      await pool.query(`UPDATE "${schema}".job_views SET view = jsonb_set(view, '{rows,processed}', '999') WHERE job_id = $1`, [tampered.jobId]);
+      expect(diffJobViews(await views.allViews(), await rebuiltViews.allViews())).toEqual([
+        { jobId: tampered.jobId, path: 'rows.processed', left: 999, right: 30 },
+      ]);
+    });
+
+    it('swaps rebuilt tables in under a live projector, which follows on from the rebuild', async () => {
+      const { store, views, queries, schema } = await readModel();
+      const tenantId = `tenant-${randomUUID()}`;
+      const projector = project(store, views);
+      const job = processingJob(tenantId);
+      await projector.waitForPosition(await appendAll(store, [job]), 30_000);
+      await pool.query(`UPDATE "${schema}".job_views SET view = jsonb_set(view, '{files}', '42') WHERE job_id = $1`, [job.jobId]);
+
+      const rebuilt = await rebuildJobViews({ store, connection: pool, schema });
+      const { retired } = await swapJobViews({ connection: pool, schema, rebuilt: rebuilt.schema });
+      const more = job.builder.pieceCompleted(2, { step: 10 });
+      const appended = await store.appendToStream(importJobStreamId(job.jobId), [toEventToAppend(job.jobId, more)]);
+      await projector.waitForPosition(appended.position!, 30_000);
+
+      expect(retired).toBe(`${schema}_retired_1`);
+      expect(await queries.getJob(tenantId, job.jobId)).toMatchObject({ ...truthOf([...job.events, more]), files: 1 });
+      const { rows } = await pool.query<{ files: number }>(`SELECT (view->>'files')::int AS files FROM "${retired}".job_views WHERE job_id = $1`, [job.jobId]);
+      expect(rows).toEqual([{ files: 42 }]);
+    });
+  });
+
+  describe('querying', () => {
+    it('lists a tenant’s jobs newest first, each once across pages, while new jobs arrive', async () => {
+      const { store, views, queries } = await readModel();
+      const tenantId = `tenant-${randomUUID()}`;
+      const projector = project(store, views);
+      // Two pairs share a creation time: the job id breaks the tie.
+      const createdAt = ['2026-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z', '2026-01-02T00:00:00.000Z', '2026-01-03T00:00:00.000Z', '2026-01-04T00:00:00.000Z', '2026-01-04T00:00:00.000Z', '2026-01-05T00:00:00.000Z'];
+      const kinds = [completedJob, failedJob, cancelledJob, processingJob];
+      const streams = createdAt.map((at, i) => kinds[i % kinds.length]!(tenantId, at));
+      await projector.waitForPosition(await appendAll(store, streams), 30_000);
+      const newestFirst = streams
+        .map((stream, i) => ({ jobId: stream.jobId, createdAt: createdAt[i]! }))
+        .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || (b.jobId < a.jobId ? -1 : b.jobId > a.jobId ? 1 : 0))
+        .map((job) => job.jobId);
+
+      const listed: string[] = [];
+      let page = await queries.listJobs(tenantId, { limit: 3 });
+      listed.push(...page.jobs.map((job) => job.jobId));
+      const newer = completedJob(tenantId, '2026-02-01T00:00:00.000Z');
+      await projector.waitForPosition(await appendAll(store, [newer]), 30_000);
+      while (page.nextCursor !== null) {
+        page = await queries.listJobs(tenantId, { limit: 3, cursor: page.nextCursor });
+        listed.push(...page.jobs.map((job) => job.jobId));
+      }
+
+      expect(listed).toEqual(newestFirst);
+      expect((await queries.listJobs(tenantId, { limit: 1 })).jobs.map((job) => job.jobId)).toEqual([newer.jobId]);
+    });
+
+    it('filters by status, across pages', async () => {
+      const { store, views, queries } = await readModel();
+      const tenantId = `tenant-${randomUUID()}`;
+      const projector = project(store, views);
+      const streams = [completedJob(tenantId), failedJob(tenantId), cancelledJob(tenantId), processingJob(tenantId), completedJob(tenantId), cancelledJob(tenantId)];
+      await projector.waitForPosition(await appendAll(store, streams), 30_000);
+      const wanted: ImportJobStatus[] = ['Completed', 'Cancelled'];
+
+      const listed: JobView[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await queries.listJobs(tenantId, { status: wanted, limit: 2, ...(cursor && { cursor }) });
+        listed.push(...page.jobs);
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor !== undefined);
+
+      expect(listed.map((job) => job.status).sort()).toEqual(['Cancelled', 'Cancelled', 'Completed', 'Completed']);
+      expect(new Set(listed.map((job) => job.jobId)).size).toBe(4);
+      expect((await queries.listJobs(tenantId)).jobs).toHaveLength(6);
+    });
+
+    it('keeps each tenant to its own jobs', async () => {
+      const { store, views, queries } = await readModel();
+      const [tenantId, otherTenant] = [`tenant-${randomUUID()}`, `tenant-${randomUUID()}`];
+      const projector = project(store, views);
+      const [mine, theirs] = [completedJob(tenantId), completedJob(otherTenant)];
+      await projector.waitForPosition(await appendAll(store, [mine, theirs]), 30_000);
+
+      expect(await queries.getJob(otherTenant, mine.jobId)).toBeUndefined();
+      expect(await queries.getJob(tenantId, mine.jobId)).toMatchObject({ jobId: mine.jobId, tenantId });
+      expect((await queries.listJobs(tenantId)).jobs.map((job) => job.jobId)).toEqual([mine.jobId]);
+      expect((await queries.listJobs(otherTenant)).jobs.map((job) => job.jobId)).toEqual([theirs.jobId]);
+    });
+
+    it('refuses a cursor it did not issue, a limit out of range and an unknown status', async () => {
+      const { queries } = await readModel();
+      const tenantId = `tenant-${randomUUID()}`;
+
+      await expect(queries.listJobs(tenantId, { cursor: 'not-a-cursor' })).rejects.toBeInstanceOf(InvalidCursorError);
+      await expect(queries.listJobs(tenantId, { limit: 0 })).rejects.toMatchObject({ field: 'limit' });
+      await expect(queries.listJobs(tenantId, { limit: 501 })).rejects.toBeInstanceOf(ValidationError);
+      await expect(queries.listJobs(tenantId, { status: ['Done' as ImportJobStatus] })).rejects.toMatchObject({ field: 'status' });
+    });
+  });
+
+  it('migrates one schema from 4 starters at once', async () => {
+    const schema = `read_model_migration_${randomBytes(4).toString('hex')}`;
+
+    const starters = await Promise.all(Array.from({ length: 4 }, () => PostgreSqlJobViews.create({ pool, schema })));
+
+    expect(await starters[3]?.allViews()).toEqual([]);
+  });
+
+  // ── Helpers ─────────────────────────────────────────────────────────────────────────────────
+
+  /** An event store and a read model in schemas of this test's own. */
+  async function readModel() {
+    const id = randomBytes(4).toString('hex');
+    const schema = `read_model_${id}`;
+    const store = await PostgreSqlEventStore.create({ connectionString: harnessEnv('DATABASE_URL'), schema: `read_model_events_${id}`, pollIntervalMs: 200 });
+    cleanups.push(() => store.close());
+    const views = await PostgreSqlJobViews.create({ pool, schema });
+    return { store, views, queries: new JobStatusQueries(views), schema };
+  }
+
+  function project(store: EventStore, views: PostgreSqlJobViews, options: { maxBatchSize?: number } = {}): JobStatusProjector {
+    const projector = startJobStatusProjector({ store, views, projectionName: jobStatusProjectionName, ...options });
+    // Registered before the store closes, so that cleanups (run in reverse) stop it first.
+    cleanups.push(() => projector.stop());
+    return projector;
+  }
+
+  async function checkpointReaches(views: PostgreSqlJobViews, position: GlobalPosition): Promise<void> {
+    await eventually('the checkpoint to reach the last append', async () => {
+      const checkpoint = await views.readCheckpoint(jobStatusProjectionName);
+      return checkpoint !== undefined && comparePositions(checkpoint, position) >= 0;
+    });
+  }
+});
+
+// ── Fixtures ──────────────────────────────────────────────────────────────────────────────────
+
+interface JobStream {
+  readonly jobId: string;
+  readonly events: readonly ImportJobEvent[];
+  readonly builder: ReturnType<typeof jobEvents>;
+}
+
+/** Appends each stream's events one append at a time, as the service does; the last append's position. */
+async function appendAll(store: EventStore, streams: readonly JobStream[]): Promise<GlobalPosition> {
+  let last: GlobalPosition | undefined;
+  for (const { jobId, events } of streams) {
+    for (const [revision, event] of events.entries()) {
+      const result = await store.appendToStream(importJobStreamId(jobId), [toEventToAppend(jobId, event)], {
+        expectedRevision: revision === 0 ? 'no_stream' : BigInt(revision - 1),
+      });
+      last = result.position;
+    }
+  }
+  if (last === undefined) throw new Error('PostgreSQL reports the position of every append');
+  return last;
+}
+
+/** What the aggregate holds for a stream, in the view's terms. */
+function truthOf(events: readonly ImportJobEvent[]): Partial<JobView> {
+  const job = foldEvents(importJobDecider, events) as ImportJobDetails;
+  return {
+    jobId: job.jobId,
+    tenantId: job.tenantId,
+    status: job.status,
+    pieces: job.pieceCounts,
+    pieceStatuses: Object.fromEntries(job.pieces),
+    rows: { ...job.rows, imported: job.rows.processed - job.rows.failed },
+    bytes: job.bytes,
+    files: job.files,
+    firstFailures: job.firstFailures,
+    failureReason: job.failureReason ?? null,
+    failureReport: job.failureReport ?? null,
+    createdAt: job.createdAt,
+    lastModifiedAt: job.lastModifiedAt,
+    completedAt: job.completedAt ?? null,
+  };
+}
+
+function stream(tenantId: string, createdAt: string | undefined, events: (job: ReturnType<typeof jobEvents>, jobId: string) => ImportJobEvent[]): JobStream {
+  const jobId = randomUUID();
+  const builder = jobEvents(jobId, { tenantId, ...(createdAt && { createdAt }) });
+  return { jobId, events: events(builder, jobId), builder };
+}
+
+function completedJob(tenantId: string, createdAt?: string): JobStream {
+  return stream(tenantId, createdAt, (job, jobId) => [
+    job.requested(),
+    job.planningStarted(),
+    job.planned(3),
+    job.pieceCompleted(1, { rowsFailed: 1, failures: rowFailures(1) }),
+    job.pieceCompleted(2),
+    job.pieceCompleted(3, { rowsFailed: 3, failures: rowFailures(3, { from: 30 }) }),
+    job.completing(),
+    job.completed({ location: `s3://reports/${jobId}.csv`, rows: 4 }),
+  ]);
+}
+
+function failedJob(tenantId: string, createdAt?: string): JobStream {
+  const reason = { code: 'PIECES_FAILED', message: '1 of 2 pieces failed' } as const;
+  return stream(tenantId, createdAt, (job) => [
+    job.requested(),
+    job.planningStarted(),
+    job.planned(2),
+    job.pieceCompleted(1, { rowsProcessed: 25 }),
+    job.pieceFailed(2),
+    job.failing(reason),
+    job.jobFailed(reason),
+  ]);
+}
+
+function cancelledJob(tenantId: string, createdAt?: string): JobStream {
+  return stream(tenantId, createdAt, (job) => [job.requested(), job.cancelling(), job.cancelled()]);
+}
+
+function processingJob(tenantId: string, createdAt?: string): JobStream {
+  return stream(tenantId, createdAt, (job) => [job.requested(), job.planningStarted(), job.planned(4), job.pieceCompleted(1)]);
+}
+
+/** The store, noting where each subscription starts. */
+function watchingSubscriptions(store: EventStore, starts: (GlobalPosition | undefined)[]): EventStore {
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      if (property === 'subscribeToAll') {
+        return (options: { after?: GlobalPosition; onEvent: (event: RecordedEvent) => Promise<void> }) => {
+          starts.push(options.after);
+          return target.subscribeToAll(options);
+        };
+      }
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
