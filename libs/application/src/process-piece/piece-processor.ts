@@ -1,0 +1,195 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { assertNever, maxFailuresKept, type PieceFailureReason, type PieceOutcome, type S3Location } from '@import-jobs/domain';
+import {
+  CorruptGzipError,
+  CsvHeaderError,
+  DecompressedSizeLimitError,
+  gunzipChunks,
+  InvalidRowSchemaError,
+  keyOf,
+  readCsvRows,
+  readNdjsonRows,
+  type RowRecord,
+  type RowResult,
+  type RowValidator,
+} from '@import-jobs/formats';
+import type { OutgoingMessage, PieceWorkItem, Transaction } from '@import-jobs/messaging';
+import { readObjectRange, SourceReadError, type ReadRetryPolicy } from '@import-jobs/sources';
+import { DestinationBatch, recordBytesBound } from './destination-batch';
+import { PieceFailureList } from './piece-failure-list';
+import type { RowValidators } from './row-validators';
+
+export interface PieceLimits {
+  /**
+   * The largest record a destination topic takes: Kafka's `max.message.bytes` (1 MiB by default)
+   * less a margin for the batch around it. A larger record is a row failure, checked before it is
+   * sent, because the broker would refuse it and with it the piece's whole transaction.
+   */
+  readonly maxMessageBytes: number;
+  readonly maxBatchRecords: number;
+  /** A gzip piece that inflates beyond this is unreadable: a decompression bomb, or more than one transaction should carry. */
+  readonly maxDecompressedBytes: number;
+  /** Bytes of the failure list held before they are written to S3 as one part; S3's minimum part is 5 MiB. */
+  readonly failureListPartBytes: number;
+  /** Characters of a failed row, and of its reason, kept in its RowFailure. */
+  readonly maxFailureTextChars: number;
+  /** How often a long piece tells the consumer group that the worker is alive. */
+  readonly heartbeatIntervalMs: number;
+}
+
+export const defaultPieceLimits: PieceLimits = {
+  maxMessageBytes: 1_000_000,
+  maxBatchRecords: 500,
+  maxDecompressedBytes: 1024 ** 3,
+  failureListPartBytes: 5 * 1024 * 1024,
+  maxFailureTextChars: 1_000,
+  heartbeatIntervalMs: 1_000,
+};
+
+export interface PieceProcessorDeps {
+  readonly s3: Pick<S3Client, 'send'>;
+  /** Where each piece's full failure list is written (see `failureListLocation`). */
+  readonly failuresBucket: string;
+  readonly validators: RowValidators;
+  /** Tells the consumer group the worker is alive. It throws when the group rebalances, which ends the piece. */
+  readonly heartbeat: () => Promise<void>;
+  readonly limits?: Partial<PieceLimits>;
+  readonly readRetry?: ReadRetryPolicy;
+}
+
+/** Where the full failure list of a piece is written: the same key for every attempt at the piece. */
+export function failureListLocation(failuresBucket: string, jobId: string, pieceId: string): S3Location {
+  return { bucket: failuresBucket, key: `${jobId}/pieces/${pieceId}.ndjson` };
+}
+
+/**
+ * Imports one piece inside `transaction`: streams its byte range from the object version it was
+ * planned on, reads and checks each row, and sends every valid record to the piece's destination
+ * topic, a batch at a time. Every rejected row is a RowFailure: the first ones are in the outcome,
+ * all of them in the failure list written to S3 before this returns, hence before the caller
+ * commits. Memory holds one chunk, one batch of records and one part of the failure list, whatever
+ * the piece's size.
+ *
+ * A source that changed, vanished or cannot be read is a `failed` outcome. Records of the piece may
+ * already have been sent by then (a truncated gzip stream yields rows before it fails), so the
+ * caller must abort `transaction` and record the failure in a new one. Faults a retry may cure (S3
+ * busy or away, Kafka errors, a rebalance) are thrown, and the caller aborts and tries again.
+ */
+export async function processPiece(item: PieceWorkItem, transaction: Transaction, deps: PieceProcessorDeps): Promise<PieceOutcome> {
+  const limits = { ...defaultPieceLimits, ...deps.limits };
+  let validate: RowValidator;
+  try {
+    validate = deps.validators.forJob(item);
+  } catch (error) {
+    if (!(error instanceof InvalidRowSchemaError)) throw error;
+    // The domain has no code for a job whose schema is unusable; no row of the piece can be read under it.
+    return { kind: 'failed', reason: { code: 'SOURCE_UNREADABLE', message: `The job's row schema cannot be used: ${error.reason}` } };
+  }
+
+  const { jobId, piece } = item;
+  const failures = new PieceFailureList(deps.s3, failureListLocation(deps.failuresBucket, jobId, piece.pieceId), {
+    firstKept: maxFailuresKept,
+    partBytes: limits.failureListPartBytes,
+  });
+  const file = `s3://${piece.object.bucket}/${piece.object.key}`;
+  const source = { bytesRead: 0 };
+  const toRecord = recordMaker(item, file, validate, limits);
+  const batch = new DestinationBatch(transaction, { maxBatchRecords: limits.maxBatchRecords, maxBatchBytes: limits.maxMessageBytes });
+  let rowsProcessed = 0;
+  let heartbeatDueAt = Date.now() + limits.heartbeatIntervalMs;
+  try {
+    for await (const row of rowsOf(item, countedInto(source, sourceChunks(item, deps)), limits)) {
+      rowsProcessed++;
+      const made = row.ok ? toRecord(row) : row;
+      if (made.ok) await batch.add(made.message, made.bytes);
+      else await failures.add({ file, line: row.line, reason: made.reason.slice(0, limits.maxFailureTextChars), raw: row.raw });
+      if (Date.now() >= heartbeatDueAt) {
+        await deps.heartbeat();
+        heartbeatDueAt = Date.now() + limits.heartbeatIntervalMs;
+      }
+    }
+    await batch.flush();
+    const failureList = await failures.finish();
+    return {
+      kind: 'completed',
+      rowsProcessed,
+      rowsFailed: failures.count,
+      bytesProcessed: source.bytesRead,
+      firstFailures: failures.first,
+      ...(failureList === undefined ? {} : { failureListLocation: failureList }),
+    };
+  } catch (error) {
+    await failures.discard();
+    const reason = permanentFailureOf(error, file);
+    if (reason === undefined) throw error;
+    return { kind: 'failed', reason };
+  }
+}
+
+function sourceChunks({ piece }: PieceWorkItem, deps: PieceProcessorDeps): AsyncIterable<Uint8Array> {
+  const { bucket, key, etag, versionId } = piece.object;
+  const range = piece.compression === 'gzip' ? 'whole' : piece.range;
+  return readObjectRange(deps.s3, { bucket, key, etag, versionId, range }, deps.readRetry);
+}
+
+async function* countedInto(counter: { bytesRead: number }, chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  for await (const chunk of chunks) {
+    counter.bytesRead += chunk.length;
+    yield chunk;
+  }
+}
+
+function rowsOf({ format, piece }: PieceWorkItem, chunks: AsyncIterable<Uint8Array>, limits: PieceLimits): AsyncIterable<RowResult> {
+  const bytes = piece.compression === 'gzip' ? gunzipChunks(chunks, { maxDecompressedBytes: limits.maxDecompressedBytes }) : chunks;
+  const rowLimits = { firstLine: piece.firstLine, maxRecordBytes: limits.maxMessageBytes, maxRawChars: limits.maxFailureTextChars };
+  switch (format) {
+    case 'CSV':
+      return readCsvRows(bytes, { header: piece.csvHeader ?? 'first-record', ...rowLimits });
+    case 'JSON':
+      return readNdjsonRows(bytes, rowLimits);
+    default:
+      return assertNever(format);
+  }
+}
+
+type MadeRecord = { readonly ok: true; readonly message: OutgoingMessage; readonly bytes: number } | { readonly ok: false; readonly reason: string };
+
+function recordMaker({ jobId, keyField, piece }: PieceWorkItem, file: string, validate: RowValidator, limits: PieceLimits): (row: RowRecord) => MadeRecord {
+  return ({ record, line }) => {
+    // Validation coerces CSV strings to the schema's types in the record itself, so it comes first.
+    const invalid = validate(record);
+    if (invalid !== undefined) return { ok: false, reason: invalid };
+    const key = keyOf(record, keyField);
+    if (!key.ok) return { ok: false, reason: key.reason };
+    const message: OutgoingMessage = {
+      topic: piece.destinationTopic,
+      key: key.key,
+      value: JSON.stringify(record),
+      headers: { 'import-job-id': jobId, 'import-piece-id': piece.pieceId, 'import-source': file, 'import-line': String(line) },
+    };
+    const bytes = recordBytesBound(message);
+    if (bytes > limits.maxMessageBytes) {
+      return { ok: false, reason: `the record takes ${bytes} bytes as a Kafka message, more than the ${limits.maxMessageBytes} a destination topic accepts` };
+    }
+    return { ok: true, message, bytes };
+  };
+}
+
+function permanentFailureOf(error: unknown, file: string): PieceFailureReason | undefined {
+  if (error instanceof SourceReadError) {
+    switch (error.code) {
+      case 'SOURCE_CHANGED':
+      case 'SOURCE_NOT_FOUND':
+      case 'SOURCE_UNREADABLE':
+        return { code: error.code, message: error.message };
+      case 'SOURCE_UNAVAILABLE':
+        return undefined;
+      default:
+        return assertNever(error.code);
+    }
+  }
+  if (error instanceof CorruptGzipError || error instanceof DecompressedSizeLimitError || error instanceof CsvHeaderError) {
+    return { code: 'SOURCE_UNREADABLE', message: `${file}: ${error.message}` };
+  }
+  return undefined;
+}
