@@ -1,0 +1,193 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { PieceFailureReason, PieceOutcome } from '@import-jobs/domain';
+import {
+  exactlyOnceBatchHandler,
+  pieceResultCodec,
+  pieceWorkItemCodec,
+  type BatchHandler,
+  type ImportJobTopics,
+  type IncomingMessage,
+  type Messaging,
+  type OutgoingMessage,
+  type PieceWorkItem,
+} from '@import-jobs/messaging';
+import type { ReadRetryPolicy } from '@import-jobs/sources';
+import { processPiece, type PieceLimits } from './piece-processor';
+import { RowValidators } from './row-validators';
+
+export interface PieceWorkerLogEntry {
+  readonly level: 'warn' | 'error';
+  readonly message: string;
+  readonly details: Readonly<Record<string, unknown>>;
+}
+
+export type PieceWorkerLog = (entry: PieceWorkerLogEntry) => void;
+
+export interface PieceWorkerOptions {
+  readonly messaging: Messaging;
+  readonly s3: Pick<S3Client, 'send'>;
+  readonly topics: Pick<ImportJobTopics, 'pieces' | 'pieceResults'>;
+  readonly groupId: string;
+  /** The service's own bucket for the failure lists of pieces. */
+  readonly failuresBucket: string;
+  readonly limits?: Partial<PieceLimits>;
+  readonly readRetry?: ReadRetryPolicy;
+  readonly log?: PieceWorkerLog;
+  /** The clock of each result's `finishedAt`. */
+  readonly now?: () => Date;
+}
+
+export interface PieceWorker {
+  /** Lets the piece in hand end (committed or aborted), leaves the group and disconnects the consumer. */
+  stop(): Promise<void>;
+}
+
+const logToConsole: PieceWorkerLog = ({ level, message, details }) => console[level](`[piece-worker] ${message}`, details);
+
+/**
+ * A member of the worker group on the pieces topic. Each work item is imported in one Kafka
+ * transaction that holds the piece's records, its PieceResult and the work item's consumed offset:
+ * a read_committed reader sees all three or none, however often the worker dies or the group
+ * rebalances (see `exactlyOnceBatchHandler`). Resolves once the group has given it partitions.
+ *
+ * A failed piece keeps none of its records, yet its result and offset must still commit exactly
+ * once: its transaction is aborted, the failure is remembered by the work item's offset, and the
+ * redelivery of that offset that the abort causes commits the result alone, in a new transaction.
+ * A worker that dies in between leaves the offset uncommitted, and whoever reads it next fails the
+ * piece again from the source.
+ *
+ * Faults a retry may cure (S3 busy, Kafka errors, a rebalance, the failures bucket unwritable) abort
+ * the transaction and are thrown to the consumer, which reads the work item again after its backoff.
+ *
+ * What exactly-once does not cover: the same work item published twice (at two offsets) is imported
+ * twice, each copy in its own transaction. The result consumer counts the piece once, but the
+ * destination then holds the piece's records twice: a known at-least-once gap of re-published work.
+ */
+export async function startPieceWorker(options: PieceWorkerOptions): Promise<PieceWorker> {
+  const { messaging, groupId } = options;
+  const consumer = messaging.createConsumer({ groupId, autoCommit: false });
+  // Work items published before the group first joined are work all the same.
+  await consumer.run({ topics: [options.topics.pieces], fromBeginning: true, eachBatch: pieceBatchHandler(options) });
+  return { stop: () => consumer.stop() };
+}
+
+function pieceBatchHandler(options: PieceWorkerOptions): BatchHandler {
+  const { messaging, s3, topics, groupId, failuresBucket, limits, readRetry, log = logToConsole, now = () => new Date() } = options;
+  const validators = new RowValidators();
+  const awaitingResult = new FailedPiecesAwaitingResult();
+
+  const exactlyOnce = exactlyOnceBatchHandler({
+    groupId,
+    transactions: messaging.transactions,
+    admin: messaging.admin,
+    process: async (message, transaction, context) => {
+      const decoded = pieceWorkItemCodec.decode(message.value);
+      if (!decoded.ok) {
+        // Without a job id there is nobody to give a result to: only the offset moves on.
+        log({ level: 'error', message: 'Skipped a work item that does not decode', details: { ...positionOf(message), reason: decoded.reason, detail: decoded.detail } });
+        return;
+      }
+      const item = decoded.message;
+      const failure = awaitingResult.take(message);
+      if (failure !== undefined) {
+        await transaction.send([resultMessage(topics.pieceResults, item, { kind: 'failed', reason: failure }, now())]);
+        return;
+      }
+      let outcome: PieceOutcome;
+      try {
+        outcome = await processPiece(item, transaction, { s3, failuresBucket, validators, heartbeat: context.heartbeat, limits, readRetry });
+      } catch (error) {
+        log({ level: 'warn', message: `Piece ${item.piece.pieceId} of job ${item.jobId} is aborted and will be read again`, details: { ...positionOf(message), error: messageOf(error) } });
+        throw withRetriableFlag(error);
+      }
+      if (outcome.kind === 'failed') {
+        awaitingResult.remember(message, outcome.reason);
+        throw new PieceRecordsDiscarded(item, outcome.reason);
+      }
+      await transaction.send([resultMessage(topics.pieceResults, item, outcome, now())]);
+    },
+  });
+
+  return async (batch, context) => {
+    try {
+      await exactlyOnce(batch, context);
+    } catch (error) {
+      // The abort was the point: the handler has already sought back to the work item, whose
+      // redelivery now records the failure. Anything else is a fault for the consumer to retry.
+      if (!(error instanceof PieceRecordsDiscarded)) throw error;
+      log({ level: 'warn', message: error.message, details: { reason: error.reason } });
+    }
+  };
+}
+
+/** Aborts the transaction of a failed piece, so that none of the records it sent become visible. */
+class PieceRecordsDiscarded extends Error {
+  override readonly name = 'PieceRecordsDiscarded';
+
+  constructor(
+    item: PieceWorkItem,
+    readonly reason: PieceFailureReason,
+  ) {
+    super(`Piece ${item.piece.pieceId} of job ${item.jobId} failed (${reason.code}); its records are discarded`);
+  }
+}
+
+/**
+ * Failures of pieces whose transaction was aborted, waiting for the redelivery of their work item.
+ * Bounded: an entry whose redelivery went to another member after a rebalance is never taken, and
+ * dropping an old one costs only a second read of its source by whoever gets the work item.
+ */
+class FailedPiecesAwaitingResult {
+  private readonly byPosition = new Map<string, PieceFailureReason>();
+
+  constructor(private readonly capacity = 1_000) {}
+
+  remember(message: IncomingMessage, reason: PieceFailureReason): void {
+    this.byPosition.set(positionKey(message), reason);
+    if (this.byPosition.size > this.capacity) this.byPosition.delete(this.byPosition.keys().next().value as string);
+  }
+
+  take(message: IncomingMessage): PieceFailureReason | undefined {
+    const key = positionKey(message);
+    const reason = this.byPosition.get(key);
+    this.byPosition.delete(key);
+    return reason;
+  }
+}
+
+function positionKey({ topic, partition, offset }: IncomingMessage): string {
+  return `${topic}/${partition}/${offset}`;
+}
+
+function positionOf({ topic, partition, offset }: IncomingMessage): Record<string, unknown> {
+  return { topic, partition, offset };
+}
+
+function resultMessage(topic: string, item: PieceWorkItem, outcome: PieceOutcome, finishedAt: Date): OutgoingMessage {
+  const { jobId, piece } = item;
+  // Keyed by job: one job's results stay in one partition, in the order they committed.
+  return {
+    topic,
+    key: jobId,
+    value: pieceResultCodec.encode({ type: 'PieceResult', version: 1, jobId, pieceId: piece.pieceId, outcome, finishedAt: finishedAt.toISOString() }),
+  };
+}
+
+/**
+ * kafkajs stops a consumer for good when its handler throws an error marked non-retriable, or a
+ * programming error (a TypeError, say): an error the piece did not expect must not end the worker.
+ * Errors that say whether they are retriable (Kafka's, S3's) already told the consumer what to do.
+ */
+function withRetriableFlag(error: unknown): unknown {
+  if (typeof (error as { retriable?: unknown } | null)?.retriable === 'boolean') return error;
+  return new PieceAttemptError(`The piece failed unexpectedly and will be read again: ${messageOf(error)}`, { cause: error });
+}
+
+class PieceAttemptError extends Error {
+  override readonly name = 'PieceAttemptError';
+  readonly retriable = true;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
