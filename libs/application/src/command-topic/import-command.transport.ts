@@ -4,7 +4,7 @@ import type { ImportJobTopics, IncomingMessage, MessageConsumer, Messaging } fro
 import type { Log } from '../shared/log';
 import { InvalidRequestError } from '../request-import/request-import.errors';
 import { isRefusal } from '../shared/refusal';
-import { isMarkedRetriable } from '../shared/retry';
+import { isMarkedRetriable, retry } from '../shared/retry';
 import { describeCommand, importCommandCodec, tenantHeader, type CommandRejected } from './command-messages';
 
 /** What a command handler learns of the Kafka message beside its payload. */
@@ -43,8 +43,21 @@ export class ImportCommandTransport extends Server implements CustomTransportStr
   async listen(callback: (error?: unknown) => void): Promise<void> {
     try {
       const { messaging, topics, groupId } = this.options;
-      this.consumer = messaging.createConsumer({ groupId, autoCommit: true });
-      await this.consumer.run({ topics: [topics.commands], fromBeginning: true, eachMessage: (message) => this.dispatch(message) });
+      // A topic created a moment ago may have no leader yet: that passes, so joining is retried,
+      // each time with a fresh consumer.
+      this.consumer = await retry(
+        async () => {
+          const consumer = messaging.createConsumer({ groupId, autoCommit: true });
+          try {
+            await consumer.run({ topics: [topics.commands], fromBeginning: true, eachMessage: (message) => this.dispatch(message) });
+            return consumer;
+          } catch (error) {
+            await consumer.stop().catch(() => undefined);
+            throw error;
+          }
+        },
+        { attempts: 10, baseDelayMs: 500, isRetriable: isMarkedRetriable },
+      );
       callback();
     } catch (error) {
       callback(error);

@@ -1,7 +1,15 @@
 /** Everything the apps read from the environment, validated once at start. */
 export interface ServiceConfig {
   readonly http: { readonly host: string; readonly port: number };
-  readonly kafka: { readonly brokers: readonly string[]; readonly clientId: string; readonly topicPrefix: string };
+  readonly kafka: {
+    readonly brokers: readonly string[];
+    readonly clientId: string;
+    readonly topicPrefix: string;
+    readonly partitions: number;
+    readonly piecePartitions: number;
+    readonly replicationFactor: number;
+    readonly transactionTimeoutMs: number;
+  };
   readonly eventStore: { readonly kind: 'postgresql' } | { readonly kind: 'eventstoredb'; readonly url: string };
   readonly databaseUrl: string;
   readonly s3: {
@@ -66,7 +74,15 @@ export function loadServiceConfig(env: Env = process.env): ServiceConfig {
 
   const config: ServiceConfig = {
     http: { host: text('HOST', '127.0.0.1'), port: number('PORT', 3000, { min: 0, max: 65535, integer: true }) },
-    kafka: { brokers, clientId: text('KAFKA_CLIENT_ID', 'import-jobs'), topicPrefix: text('TOPIC_PREFIX', 'import-jobs') },
+    kafka: {
+      brokers,
+      clientId: text('KAFKA_CLIENT_ID', 'import-jobs'),
+      topicPrefix: text('TOPIC_PREFIX', 'import-jobs'),
+      partitions: number('KAFKA_TOPIC_PARTITIONS', 3, { min: 1, max: 1000, integer: true }),
+      piecePartitions: number('KAFKA_PIECE_PARTITIONS', 12, { min: 1, max: 1000, integer: true }),
+      replicationFactor: number('KAFKA_REPLICATION_FACTOR', 1, { min: 1, max: 10, integer: true }),
+      transactionTimeoutMs: number('KAFKA_TRANSACTION_TIMEOUT_MS', 300_000, { min: 1000, max: 900_000, integer: true }),
+    },
     eventStore,
     databaseUrl: text('DATABASE_URL'),
     s3: {

@@ -1,9 +1,8 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { DomainError } from '@import-jobs/domain';
-import type { EventStore, RecordedEvent } from '@import-jobs/event-store';
+import { runCheckpointedSubscription, type EventStore, type RecordedEvent, type Subscription } from '@import-jobs/event-store';
 import type { ImportJobCommands } from '../import-job/import-job-commands';
 import { toImportJobEvent } from '../import-job/stored-events';
-import { startEventReactor, type EventReactor } from '../shared/event-reactor';
 import type { Log } from '../shared/log';
 import { isMarkedRetriable, retry } from '../shared/retry';
 import { writeFailureReport } from './failure-report';
@@ -21,11 +20,10 @@ export interface FinisherOptions {
  * Ends completing and failing jobs: writes the failure report (when any row failed) and sends
  * FinishImport, which appends the job's one terminal event.
  */
-export function startFinisher(options: FinisherOptions): EventReactor {
-  const { store, log, subscriptionId = 'finish-import' } = options;
-  return startEventReactor(store, {
+export function startFinisher(options: FinisherOptions): Subscription {
+  const { store, subscriptionId = 'finish-import' } = options;
+  return runCheckpointedSubscription(store, {
     subscriptionId,
-    log,
     onEvent: async (recorded: RecordedEvent) => {
       const event = toImportJobEvent(recorded);
       if (event?.type !== 'ImportCompleting.v1' && event?.type !== 'ImportFailing.v1') return;

@@ -1,7 +1,7 @@
-import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Logger, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { EventStoreDBEventStore, PostgreSqlEventStore, type EventStore } from '@import-jobs/event-store';
-import { importJobTopics, type Messaging } from '@import-jobs/messaging';
+import { importJobTopics, type ImportJobTopics, type Messaging } from '@import-jobs/messaging';
 import { createKafkaMessaging } from '@import-jobs/messaging/kafkajs';
 import { createS3Client } from '@import-jobs/sources';
 import { loadServiceConfig, type ServiceConfig } from '../config/service-config';
@@ -48,7 +48,12 @@ async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
       provide: MESSAGING,
       inject: [SERVICE_CONFIG, LOG],
       useFactory: (config: ServiceConfig, log: Log): Messaging =>
-        createKafkaMessaging({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, log: (entry) => log[entry.level](`${entry.namespace}: ${entry.message}`, { ...entry.details }) }),
+        createKafkaMessaging({
+          brokers: config.kafka.brokers,
+          clientId: config.kafka.clientId,
+          // A piece is imported in one transaction, so the broker must let one stay open that long.
+          transactionTimeoutMs: config.kafka.transactionTimeoutMs,
+          log: (entry) => log[entry.level](`${entry.namespace}: ${entry.message}`, { ...entry.details }) }),
     },
     {
       provide: S3_CLIENT,
@@ -63,12 +68,29 @@ async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
   ],
   exports: [SERVICE_CONFIG, LOG, TOPICS, EVENT_STORE, MESSAGING, S3_CLIENT, IMPORT_JOB_COMMANDS],
 })
-export class InfrastructureModule implements OnApplicationShutdown {
+export class InfrastructureModule implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(MESSAGING) private readonly messaging: Messaging,
     @Inject(S3_CLIENT) private readonly s3: S3Client,
+    @Inject(TOPICS) private readonly topics: ImportJobTopics,
+    @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
   ) {}
+
+  /** The service's own topics, so that a cluster without auto-creation works from the first start. */
+  async onModuleInit(): Promise<void> {
+    const { partitions, replicationFactor } = this.config.kafka;
+    const topic = (name: string, count = partitions) => ({ name, partitions: count, replicationFactor });
+    const { commands, commandRejections, pieces, pieceResults, jobEvents } = this.topics;
+    await this.messaging.admin.createTopics([
+      topic(commands),
+      topic(commandRejections),
+      // Pieces spread over the worker group: more partitions, more workers busy at once.
+      topic(pieces, this.config.kafka.piecePartitions),
+      topic(pieceResults),
+      topic(jobEvents),
+    ]);
+  }
 
   async onApplicationShutdown(): Promise<void> {
     await Promise.allSettled([this.messaging.close(), this.store.close()]);

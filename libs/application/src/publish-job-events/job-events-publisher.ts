@@ -1,8 +1,6 @@
-import type { EventStore } from '@import-jobs/event-store';
+import { runCheckpointedSubscription, type EventStore, type Subscription } from '@import-jobs/event-store';
 import type { ImportJobTopics, MessageProducer } from '@import-jobs/messaging';
 import { toImportJobEvent } from '../import-job/stored-events';
-import { startEventReactor, type EventReactor } from '../shared/event-reactor';
-import type { Log } from '../shared/log';
 import { toJobIntegrationMessage } from './job-integration-events';
 
 /**
@@ -12,11 +10,10 @@ import { toJobIntegrationMessage } from './job-integration-events';
  */
 export function startJobEventsPublisher(
   store: EventStore,
-  { producer, topics, log, subscriptionId = 'publish-job-events' }: { producer: MessageProducer; topics: ImportJobTopics; log: Log; subscriptionId?: string },
-): EventReactor {
-  return startEventReactor(store, {
+  { producer, topics, subscriptionId = 'publish-job-events' }: { producer: MessageProducer; topics: ImportJobTopics; subscriptionId?: string },
+): Subscription {
+  return runCheckpointedSubscription(store, {
     subscriptionId,
-    log,
     onEvent: async (recorded) => {
       const event = toImportJobEvent(recorded);
       if (event) await producer.send([toJobIntegrationMessage(topics.jobEvents, event, recorded)]);

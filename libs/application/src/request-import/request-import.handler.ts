@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { parseS3Url } from '@import-jobs/domain';
+import { compileRowValidator, InvalidRowSchemaError } from '@import-jobs/formats';
 import type { GlobalPosition } from '@import-jobs/event-store';
 import type { ServiceConfig } from '../config/service-config';
 import { IMPORT_JOB_COMMANDS, SERVICE_CONFIG } from '../di-tokens';
@@ -33,6 +34,17 @@ export function jobIdFor(tenantId: string, clientToken: string): string {
   return uuidV5(`client-token/${tenantId}/${clientToken}`);
 }
 
+/** A schema that cannot be compiled is the request's fault: refuse it now, not piece by piece. */
+function checkRowSchema({ schema, format }: RequestImportInput): void {
+  if (schema === undefined) return;
+  try {
+    compileRowValidator(schema, { format });
+  } catch (error) {
+    if (error instanceof InvalidRowSchemaError) throw new InvalidRequestError([{ field: 'schema', message: error.message }]);
+    throw error;
+  }
+}
+
 @CommandHandler(RequestImportCommand)
 export class RequestImportHandler implements ICommandHandler<RequestImportCommand, RequestImportResult> {
   constructor(
@@ -44,6 +56,7 @@ export class RequestImportHandler implements ICommandHandler<RequestImportComman
     const parsed = parseRequestImportInput(body);
     if (!parsed.ok) throw new InvalidRequestError(parsed.problems);
     this.checkBucketsAllowed(parsed.input);
+    checkRowSchema(parsed.input);
     const clientToken = parsed.input.clientToken ?? randomUUID();
     const jobId = jobIdFor(tenantId, clientToken);
     const definition = toDefinition(parsed.input, { maxFailedRowRatio: this.config.defaultMaxFailedRowRatio });

@@ -1,0 +1,61 @@
+import { Inject, Injectable, Module } from '@nestjs/common';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { EventStore } from '@import-jobs/event-store';
+import type { ImportJobTopics, Messaging } from '@import-jobs/messaging';
+import { jobStatusProjectionName, startJobStatusProjector, type PostgreSqlJobViews } from '@import-jobs/read-model';
+import type { ServiceConfig } from '../config/service-config';
+import { EVENT_STORE, IMPORT_JOB_COMMANDS, JOB_VIEWS, LOG, MESSAGING, S3_CLIENT, SERVICE_CONFIG, TOPICS } from '../di-tokens';
+import { startFinisher } from '../finish-import/finisher';
+import type { ImportJobCommands } from '../import-job/import-job-commands';
+import { startPlanner } from '../plan-import/planner';
+import { startJobEventsPublisher } from '../publish-job-events/job-events-publisher';
+import type { Log } from '../shared/log';
+import { BackgroundTasks } from './background-tasks';
+import { ReadModelModule } from './read-model.module';
+
+/**
+ * Event-store subscriptions: the read model, planning, finishing and the integration events. Each
+ * moves its own checkpoint by compare-and-set; run one projector process (a second one only waits
+ * its turn), and scale the Kafka consumer groups in the worker app instead.
+ */
+@Injectable()
+class ProjectorTasks extends BackgroundTasks {
+  constructor(
+    @Inject(LOG) log: Log,
+    @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(JOB_VIEWS) private readonly views: PostgreSqlJobViews,
+    @Inject(MESSAGING) private readonly messaging: Messaging,
+    @Inject(TOPICS) private readonly topics: ImportJobTopics,
+    @Inject(S3_CLIENT) private readonly s3: S3Client,
+    @Inject(IMPORT_JOB_COMMANDS) private readonly commands: ImportJobCommands,
+  ) {
+    super(log);
+  }
+
+  protected tasks() {
+    const { store, views, messaging, topics, s3, commands, log, config } = this;
+    return [
+      ['job-status projector', () => startJobStatusProjector({ store, views, projectionName: jobStatusProjectionName })],
+      [
+        'planner',
+        () =>
+          startPlanner({
+            store,
+            commands,
+            s3,
+            producer: messaging.producer,
+            topics,
+            targetPieceBytes: config.pieceSizeBytes,
+            subscriptionId: 'plan-import',
+            log,
+          }),
+      ],
+      ['finisher', () => startFinisher({ store, commands, s3, reportsBucket: config.reportsBucket, log })],
+      ['job-events publisher', () => startJobEventsPublisher(store, { producer: messaging.producer, topics })],
+    ] as const;
+  }
+}
+
+@Module({ imports: [ReadModelModule], providers: [ProjectorTasks] })
+export class ProjectorModule {}

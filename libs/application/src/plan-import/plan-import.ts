@@ -1,0 +1,170 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import {
+  DomainError,
+  IllegalStateError,
+  type ImportDefinition,
+  type ImportFormat,
+  type ImportJob,
+  type ImportJobDetails,
+  type ImportSource,
+  type JobFailureReason,
+  type PieceSpec,
+} from '@import-jobs/domain';
+import { CsvHeaderError, findSplits, type SplitPlan } from '@import-jobs/formats';
+import {
+  listSourceObjects,
+  readObjectRange,
+  SourceChangedError,
+  SourceNotFoundError,
+  SourceUnreadableError,
+  sourceFileExtensions,
+  type SourceObject,
+} from '@import-jobs/sources';
+import type { ImportJobCommands } from '../import-job/import-job-commands';
+import { uuidV5 } from '../import-job/uuid-v5';
+
+export interface PlanImportDeps {
+  readonly commands: ImportJobCommands;
+  readonly s3: Pick<S3Client, 'send'>;
+  /** A piece's byte range stays within this, unless one record alone is longer. */
+  readonly targetPieceBytes: number;
+}
+
+export type PlanImportOutcome =
+  | { readonly kind: 'planned'; readonly pieces: number; readonly files: number; readonly totalBytes: number }
+  | { readonly kind: 'failed'; readonly reason: JobFailureReason }
+  /** Another planner, a redelivery or a cancellation got there first: there is nothing left to do. */
+  | { readonly kind: 'skipped'; readonly reason: string };
+
+interface Plan {
+  readonly pieces: readonly PieceSpec[];
+  readonly files: number;
+  readonly totalBytes: number;
+}
+
+/** A prefix source that names no file of the job's format: the job has nothing to import from it. */
+class NoMatchingFilesError extends Error {
+  constructor(source: ImportSource, format: ImportFormat) {
+    const extensions = sourceFileExtensions[format].join(', ');
+    super(`${source.url} holds no ${format} file (${extensions}, each optionally .gz)`);
+  }
+}
+
+/**
+ * Plans a requested job: lists every source, reads each object once (pinned by `If-Match` to the
+ * listed ETag, chunk by chunk) to cut it into pieces at record boundaries, and records the plan.
+ *
+ * Safe to run again for the same job, after a crash or beside another planner: piece ids derive from
+ * the job, the object version, the destination and the piece's start, so a second run builds the
+ * same plan, which the job accepts as a repeat; a different plan (an object changed between the two
+ * runs) is refused, and the first one stands.
+ *
+ * A missing source, a prefix without a file of the format and an unusable CSV header fail the job.
+ * Transient faults (S3 or the event store away, an object that changed since it was listed) are
+ * thrown for the caller to retry.
+ */
+export async function planImport(jobId: string, deps: PlanImportDeps): Promise<PlanImportOutcome> {
+  let job: ImportJob;
+  try {
+    ({ job } = await deps.commands.execute({ type: 'StartPlanning.v1', data: { jobId }, metadata: { now: now() } }));
+  } catch (error) {
+    if (error instanceof IllegalStateError) return { kind: 'skipped', reason: error.message };
+    throw error;
+  }
+  let plan: Plan;
+  try {
+    plan = await planSources(jobId, (job as ImportJobDetails).definition, deps);
+  } catch (error) {
+    const reason = jobFailureReason(error);
+    if (reason === undefined) throw error;
+    return failPlanning(jobId, reason, deps.commands);
+  }
+  try {
+    await deps.commands.execute({ type: 'RecordPlan.v1', data: { jobId, ...plan }, metadata: { now: now() } });
+  } catch (error) {
+    if (error instanceof IllegalStateError) return { kind: 'skipped', reason: error.message };
+    throw error;
+  }
+  return { kind: 'planned', pieces: plan.pieces.length, files: plan.files, totalBytes: plan.totalBytes };
+}
+
+/** Fails the job for a reason found while planning, unless it has meanwhile ended or been cancelled. */
+export async function failPlanning(jobId: string, reason: JobFailureReason, commands: ImportJobCommands): Promise<PlanImportOutcome> {
+  try {
+    await commands.execute({ type: 'FailImport.v1', data: { jobId, reason }, metadata: { now: now() } });
+  } catch (error) {
+    if (error instanceof DomainError) return { kind: 'skipped', reason: `could not fail the job (${reason.message}): ${error.message}` };
+    throw error;
+  }
+  return { kind: 'failed', reason };
+}
+
+function jobFailureReason(error: unknown): JobFailureReason | undefined {
+  if (error instanceof SourceNotFoundError) return { code: 'SOURCE_NOT_FOUND', message: error.message };
+  if (error instanceof NoMatchingFilesError) return { code: 'NO_MATCHING_FILES', message: error.message };
+  if (error instanceof SourceUnreadableError) return { code: 'SOURCE_UNREADABLE', message: error.message };
+  return undefined;
+}
+
+async function planSources(jobId: string, definition: ImportDefinition, deps: PlanImportDeps): Promise<Plan> {
+  const pieces: PieceSpec[] = [];
+  // Overlapping sources (a prefix and a folder inside it) name some objects twice: import them once
+  // per destination, which also keeps piece ids unique.
+  const planned = new Set<string>();
+  let files = 0;
+  let totalBytes = 0;
+  for (const source of definition.sources) {
+    const destinationTopic = source.destination ?? definition.destinationTopic;
+    let listed = 0;
+    for await (const object of listSourceObjects(deps.s3, source, { format: definition.format })) {
+      listed++;
+      const identity = JSON.stringify([object.bucket, object.key, destinationTopic]);
+      if (planned.has(identity)) continue;
+      planned.add(identity);
+      pieces.push(...(await planObject(jobId, object, destinationTopic, definition.format, deps)));
+      files++;
+      totalBytes += object.size;
+    }
+    if (listed === 0) throw new NoMatchingFilesError(source, definition.format);
+  }
+  return { pieces, files, totalBytes };
+}
+
+async function planObject(
+  jobId: string,
+  object: SourceObject,
+  destinationTopic: string,
+  format: ImportFormat,
+  { s3, targetPieceBytes }: PlanImportDeps,
+): Promise<PieceSpec[]> {
+  const { bucket, key, etag, versionId, size, compression } = object;
+  const pieceAt = (start: number, end: number, firstLine: number, csvHeader?: readonly string[]): PieceSpec => ({
+    pieceId: uuidV5(JSON.stringify([jobId, bucket, key, etag, destinationTopic, start])),
+    object: { bucket, key, etag, ...(versionId !== undefined && { versionId }), size },
+    range: { start, end },
+    compression,
+    firstLine,
+    ...(csvHeader !== undefined && { csvHeader }),
+    destinationTopic,
+  });
+  if (size === 0) return [];
+  // A gzip stream cannot be entered in the middle: the worker reads it whole, from line 1, and takes
+  // a CSV header from its first record.
+  if (compression === 'gzip') return [pieceAt(0, size, 1)];
+
+  const url = `s3://${bucket}/${key}`;
+  let splitPlan: SplitPlan;
+  try {
+    splitPlan = await findSplits(readObjectRange(s3, { bucket, key, etag, versionId, range: 'whole' }), { format, targetPieceBytes });
+  } catch (error) {
+    if (error instanceof CsvHeaderError) throw new SourceUnreadableError(`${url}: ${error.message}`, { cause: error });
+    // Gone since it was listed: a fresh listing decides whether the job still has it to import.
+    if (error instanceof SourceNotFoundError) throw new SourceChangedError(`${url} disappeared after it was listed`, { cause: error });
+    throw error;
+  }
+  return splitPlan.splits.map(({ start, end, firstLine }) => pieceAt(start, end, firstLine, splitPlan.csvHeader));
+}
+
+function now(): string {
+  return new Date().toISOString();
+}

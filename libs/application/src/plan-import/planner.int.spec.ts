@@ -1,0 +1,465 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
+import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  importJobStreamId,
+  type ImportDefinition,
+  type ImportJobDetails,
+  type ImportJobStatus,
+  type PieceSpec,
+} from '@import-jobs/domain';
+import { comparePositions, PostgreSqlEventStore } from '@import-jobs/event-store';
+import { importJobTopics, pieceWorkItemCodec, type ImportJobTopics, type IncomingMessage, type Messaging, type PieceWorkItem } from '@import-jobs/messaging';
+import { createS3Client } from '@import-jobs/sources';
+import { Inbox, messagingTestKit, uniqueName } from '../../../messaging/test/kafka-test-kit';
+import { harnessEnv } from '../../../../test/harness/env';
+import { waitFor } from '../../../../tools/stack/wait-for';
+import { ImportJobCommands } from '../import-job/import-job-commands';
+import type { Log } from '../shared/log';
+import { planImport } from './plan-import';
+import { startPlanner, type Planner, type PlannerOptions } from './planner';
+import { publishPieces } from './publish-pieces';
+
+describe('the planner, on PostgreSQL, S3 and Kafka', () => {
+  let s3: S3Client;
+  let store: PostgreSqlEventStore;
+  let commands: ImportJobCommands;
+  let bucket: string;
+  let messaging: Messaging;
+  let topics: ImportJobTopics;
+  let running: { planner: Planner; subscriptionId: string; failure?: unknown }[];
+  let logged: { level: string; message: string; fields?: Record<string, unknown> }[];
+
+  // Declared before the kit, so that it runs before the kit closes the Kafka clients (jest runs a
+  // block's afterEach hooks in order): a planner may still be publishing when a test has seen enough.
+  afterEach(async () => {
+    await Promise.all(running.map(({ planner }) => planner.stop()));
+    await store.close();
+    expect(running.map(({ failure }) => failure).filter(Boolean)).toEqual([]);
+  });
+  const kit = messagingTestKit();
+
+  beforeAll(() => {
+    s3 = s3ClientFor(harnessEnv('S3_ENDPOINT'));
+  });
+  afterAll(() => s3.destroy());
+
+  beforeEach(async () => {
+    // A schema per test: a planner replays its store from the start, and must see only this test's jobs.
+    store = await PostgreSqlEventStore.create({ connectionString: harnessEnv('DATABASE_URL'), schema: freshSchema() });
+    commands = new ImportJobCommands(store);
+    bucket = `plan-import-${randomUUID()}`;
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    messaging = kit.connect();
+    topics = importJobTopics(uniqueName('planner'));
+    await messaging.admin.createTopics([{ name: topics.pieces, partitions: 1, replicationFactor: 1 }]);
+    running = [];
+    logged = [];
+  });
+
+  describe('splitting CSV at record boundaries', () => {
+    it('cuts a CSV whose quoted fields hold newlines into many pieces, each with the header and its own first line', async () => {
+      const csv = csvWithMultilineNotes(40);
+      const etag = await put('exports/customers.csv', csv);
+      const jobId = await requestJob({ sources: [{ url: `s3://${bucket}/exports/customers.csv`, type: 'object' }] });
+      const targetPieceBytes = 200;
+
+      start({ targetPieceBytes });
+      const job = await statusOf(jobId, 'Processing');
+
+      const pieces = job.plan ?? [];
+      const headerEnd = csv.indexOf('\n') + 1;
+      expect(pieces.length).toBeGreaterThan(8);
+      expect(job).toMatchObject({ files: 1, bytes: { total: csv.length } });
+      expect(pieces[0]?.range.start).toBe(headerEnd);
+      expect(pieces.at(-1)?.range.end).toBe(csv.length);
+      pieces.forEach((piece, index) => {
+        const { start, end } = piece.range;
+        expect(piece).toMatchObject({
+          object: { bucket, key: 'exports/customers.csv', etag, size: csv.length },
+          compression: 'none',
+          csvHeader: ['id', 'name', 'note'],
+          destinationTopic: 'customers',
+          // The file's own line: every newline before the piece counts, quoted ones included.
+          firstLine: linesBefore(csv, start) + 1,
+        });
+        expect(end - start).toBeLessThanOrEqual(targetPieceBytes);
+        // Lines inside a quoted note never start with a digit: this is where a record starts.
+        expect(csv.subarray(start).toString()).toMatch(/^\d+,/);
+        expect(csv[start - 1]).toBe(0x0a);
+        if (index > 0) expect(start).toBe(pieces[index - 1]?.range.end);
+      });
+      expect(new Set(pieces.map((piece) => piece.pieceId)).size).toBe(pieces.length);
+    });
+
+    it('publishes exactly one work item per piece, keyed by piece id, carrying what the worker needs', async () => {
+      await put('exports/customers.csv', csvWithMultilineNotes(20));
+      const schema = { type: 'object', required: ['id'] };
+      const jobId = await requestJob({ sources: [{ url: `s3://${bucket}/exports/customers.csv`, type: 'object' }], keyField: 'id', schema });
+
+      const { subscriptionId } = start({ targetPieceBytes: 150 });
+      const job = await statusOf(jobId, 'Processing');
+      await handledThrough(subscriptionId, jobId, 'ImportPlanned.v1');
+      const messages = await everythingOnPiecesTopic();
+
+      const decoded = messages.map((message) => pieceWorkItemCodec.decode(message.value));
+      const items = decoded.flatMap((result) => (result.ok ? [result.message] : []));
+      expect(items).toHaveLength(decoded.length);
+      expect(items).toHaveLength(job.plan?.length ?? -1);
+      expect(messages.map((message) => message.key)).toEqual(items.map((item) => item.piece.pieceId));
+      expect(items.map((item) => item.piece)).toEqual(job.plan);
+      items.forEach((item) =>
+        expect(item).toEqual<PieceWorkItem>({ type: 'PieceWorkItem', version: 1, jobId, tenantId: 'tenant-a', format: 'CSV', keyField: 'id', schema, piece: item.piece }),
+      );
+    });
+
+    it('makes a gzip object one whole piece, whose worker reads the header from the file', async () => {
+      const compressed = gzipSync(csvWithMultilineNotes(30));
+      await put('exports/customers.csv.gz', compressed);
+      const jobId = await requestJob({ sources: [{ url: `s3://${bucket}/exports/customers.csv.gz`, type: 'object' }] });
+
+      start({ targetPieceBytes: 100 });
+      const job = await statusOf(jobId, 'Processing');
+
+      expect(job.plan).toHaveLength(1);
+      const [piece] = job.plan ?? [];
+      expect(piece).toMatchObject({ range: { start: 0, end: compressed.length }, compression: 'gzip', firstLine: 1 });
+      expect(piece).not.toHaveProperty('csvHeader');
+    });
+  });
+
+  it("plans only the job's format, from every sub-folder of a prefix, each source to its destination", async () => {
+    const ndjson = (name: string) => Buffer.from(`{"name":"${name}-1"}\n{"name":"${name}-2"}\n`);
+    const planned = {
+      'data/a.ndjson': ndjson('a'),
+      'data/2024/b.jsonl': ndjson('b'),
+      'data/2024/01/C.JSON': ndjson('c'),
+      'data/2024/02/d.ndjson.gz': gzipSync(ndjson('d')),
+      'data/empty.json': Buffer.alloc(0),
+      'other/e.ndjson': ndjson('e'),
+    };
+    const ignored = { 'data/x.csv': Buffer.from('id\n1\n'), 'data/readme.txt': Buffer.from('hi'), 'data/folder/': Buffer.alloc(0), 'else/f.ndjson': ndjson('f') };
+    await Promise.all(Object.entries({ ...planned, ...ignored }).map(([key, body]) => put(key, body)));
+    const jobId = await requestJob({
+      format: 'JSON',
+      destinationTopic: 'people',
+      sources: [
+        { url: `s3://${bucket}/data/`, type: 'prefix', destination: 'people-archive' },
+        { url: `s3://${bucket}/other/e.ndjson`, type: 'object' },
+        // Inside the first prefix, to the same destination: its files are imported once.
+        { url: `s3://${bucket}/data/2024/`, type: 'prefix', destination: 'people-archive' },
+      ],
+    });
+
+    start({ targetPieceBytes: 1024 * 1024 });
+    const job = await statusOf(jobId, 'Processing');
+
+    const totalBytes = Object.values(planned).reduce((sum, body) => sum + body.length, 0);
+    expect(job).toMatchObject({ files: 6, bytes: { total: totalBytes } });
+    const byKey = new Map((job.plan ?? []).map((piece) => [piece.object.key, piece]));
+    expect([...byKey.keys()].sort()).toEqual(['data/2024/01/C.JSON', 'data/2024/02/d.ndjson.gz', 'data/2024/b.jsonl', 'data/a.ndjson', 'other/e.ndjson']);
+    expect(byKey.get('data/a.ndjson')).toMatchObject({ range: { start: 0, end: planned['data/a.ndjson'].length }, firstLine: 1, compression: 'none', destinationTopic: 'people-archive' });
+    expect(byKey.get('data/2024/02/d.ndjson.gz')).toMatchObject({ range: { start: 0, end: planned['data/2024/02/d.ndjson.gz'].length }, compression: 'gzip' });
+    expect(byKey.get('other/e.ndjson')).toMatchObject({ destinationTopic: 'people' });
+    expect((job.plan ?? []).every((piece) => piece.csvHeader === undefined)).toBe(true);
+  });
+
+  describe('failing a job whose source cannot be planned', () => {
+    it('fails a job whose object or bucket does not exist, naming it, and goes on with the next job', async () => {
+      const missingBucket = `missing-${randomUUID()}`;
+      const missingKey = await requestJob({ sources: [{ url: `s3://${bucket}/exports/missing.csv`, type: 'object' }] });
+      const inMissingBucket = await requestJob({ sources: [{ url: `s3://${missingBucket}/exports/`, type: 'prefix' }] });
+      await put('exports/fine.csv', Buffer.from('id\n1\n'));
+      const fine = await requestJob({ sources: [{ url: `s3://${bucket}/exports/fine.csv`, type: 'object' }] });
+
+      start();
+
+      expect((await statusOf(missingKey, 'Failing')).failureReason).toEqual({
+        code: 'SOURCE_NOT_FOUND',
+        message: `s3://${bucket}/exports/missing.csv does not exist`,
+      });
+      expect((await statusOf(inMissingBucket, 'Failing')).failureReason).toEqual({
+        code: 'SOURCE_NOT_FOUND',
+        message: `bucket "${missingBucket}" of s3://${missingBucket}/exports/ does not exist`,
+      });
+      await statusOf(fine, 'Processing');
+    });
+
+    it('fails a job whose prefix holds no file of its format, naming the prefix and the format', async () => {
+      await put('exports/only.json', Buffer.from('{}\n'));
+      const emptyPrefix = await requestJob({ sources: [{ url: `s3://${bucket}/nothing/`, type: 'prefix' }] });
+      const otherFormat = await requestJob({ sources: [{ url: `s3://${bucket}/exports/`, type: 'prefix' }] });
+
+      start();
+
+      expect((await statusOf(emptyPrefix, 'Failing')).failureReason).toEqual({
+        code: 'NO_MATCHING_FILES',
+        message: `s3://${bucket}/nothing/ holds no CSV file (.csv, each optionally .gz)`,
+      });
+      expect((await statusOf(otherFormat, 'Failing')).failureReason).toMatchObject({
+        code: 'NO_MATCHING_FILES',
+        message: expect.stringContaining(`s3://${bucket}/exports/ holds no CSV file`),
+      });
+    });
+
+    it('fails a job whose CSV header cannot name its columns, naming the file and why', async () => {
+      await put('exports/bad.csv', Buffer.from('id,,name\n1,2,3\n'));
+      const jobId = await requestJob({ sources: [{ url: `s3://${bucket}/exports/bad.csv`, type: 'object' }] });
+
+      start();
+
+      expect((await statusOf(jobId, 'Failing')).failureReason).toEqual({
+        code: 'SOURCE_UNREADABLE',
+        message: `s3://${bucket}/exports/bad.csv: CSV header: column 2 has no name`,
+      });
+    });
+
+    it('fails a job whose S3 keeps answering 503 once its bounded retries are spent', async () => {
+      const slowDown = await startSlowDownServer();
+      const busyS3 = s3ClientFor(slowDown.endpoint);
+      try {
+        const jobId = await requestJob({ sources: [{ url: `s3://${bucket}/exports/customers.csv`, type: 'object' }] });
+
+        start({ s3: busyS3, retry: { attempts: 2, baseDelayMs: 10, maxDelayMs: 50 } });
+        const job = await statusOf(jobId, 'Failing');
+
+        expect(job.failureReason).toMatchObject({ code: 'SOURCE_UNREADABLE', message: expect.stringMatching(/503.*after 2 attempts/) });
+      } finally {
+        busyS3.destroy();
+        await slowDown.close();
+      }
+    });
+  });
+
+  it('plans a CSV of only a header as zero pieces, and the job completes', async () => {
+    await put('exports/header-only.csv', Buffer.from('id,name\r\n'));
+    const jobId = await requestJob({ sources: [{ url: `s3://${bucket}/exports/header-only.csv`, type: 'object' }] });
+
+    start();
+    const job = await statusOf(jobId, 'Completing');
+
+    expect(job).toMatchObject({ plan: [], files: 1, pieceCounts: { total: 0 } });
+  });
+
+  it('leaves a job cancelled before planning alone', async () => {
+    const jobId = await requestJob({ sources: [{ url: `s3://${bucket}/exports/customers.csv`, type: 'object' }] });
+    await commands.execute({ type: 'CancelImport.v1', data: { jobId }, metadata: { now: new Date().toISOString() } });
+
+    const { subscriptionId } = start();
+    await handledThrough(subscriptionId, jobId, 'ImportCancelled.v1');
+
+    expect(await storedTypes(jobId)).toEqual(['ImportRequested.v1', 'ImportCancelling.v1', 'ImportCancelled.v1']);
+  });
+
+  describe('planning again', () => {
+    it('records one plan when planning is redelivered, even to several planners at once', async () => {
+      await put('exports/customers.csv', csvWithMultilineNotes(30));
+      const jobId = await requestJob({ sources: [{ url: `s3://${bucket}/exports/customers.csv`, type: 'object' }] });
+      // A planner that crashed after starting: the job is left in Planning.
+      await commands.execute({ type: 'StartPlanning.v1', data: { jobId }, metadata: { now: new Date().toISOString() } });
+      const deps = { commands, s3, targetPieceBytes: 300 };
+
+      // Two instances of one planner, and two more runs of planning beside them.
+      const { subscriptionId } = start({ targetPieceBytes: 300 });
+      start({ targetPieceBytes: 300, subscriptionId });
+      const outcomes = await Promise.all([planImport(jobId, deps), planImport(jobId, deps)]);
+      await statusOf(jobId, 'Processing');
+
+      expect(outcomes.filter((outcome) => outcome.kind === 'planned').length).toBeGreaterThanOrEqual(1);
+      expect(outcomes.every((outcome) => outcome.kind === 'planned' || outcome.kind === 'skipped')).toBe(true);
+      const types = await storedTypes(jobId);
+      expect(types.filter((type) => type === 'ImportPlanningStarted.v1')).toHaveLength(1);
+      expect(types.filter((type) => type === 'ImportPlanned.v1')).toHaveLength(1);
+      await expect(planImport(jobId, deps)).resolves.toMatchObject({ kind: 'skipped' });
+    });
+
+    it('builds the same plan, piece ids included, for the same job and object version', async () => {
+      await put('exports/customers.csv', csvWithMultilineNotes(30));
+      const sources: ImportDefinition['sources'] = [{ url: `s3://${bucket}/exports/customers.csv`, type: 'object' }];
+      const jobId = await requestJob({ sources });
+      // The same request in a second store stands for a planning whose result was lost in a crash.
+      const otherStore = await PostgreSqlEventStore.create({ connectionString: harnessEnv('DATABASE_URL'), schema: freshSchema() });
+      try {
+        const otherCommands = new ImportJobCommands(otherStore);
+        await otherCommands.execute(requestImport(jobId, { sources }));
+
+        await planImport(jobId, { commands, s3, targetPieceBytes: 250 });
+        await planImport(jobId, { commands: otherCommands, s3, targetPieceBytes: 250 });
+
+        const plan = await planOf(commands, jobId);
+        expect(plan.length).toBeGreaterThan(3);
+        expect(await planOf(otherCommands, jobId)).toEqual(plan);
+      } finally {
+        await otherStore.close();
+      }
+    });
+  });
+
+  describe('publishing', () => {
+    it('sends only the pieces still pending when the plan is published again', async () => {
+      await put('exports/customers.csv', csvWithMultilineNotes(20));
+      const jobId = await requestJob({ sources: [{ url: `s3://${bucket}/exports/customers.csv`, type: 'object' }] });
+      await planImport(jobId, { commands, s3, targetPieceBytes: 300 });
+      const [first, ...rest] = await planOf(commands, jobId);
+      await commands.execute({
+        type: 'RecordPieceResult.v1',
+        data: { jobId, pieceId: first!.pieceId, outcome: { kind: 'completed', rowsProcessed: 1, rowsFailed: 0, bytesProcessed: 1, firstFailures: [] } },
+        metadata: { now: new Date().toISOString() },
+      });
+
+      await expect(publishPieces(jobId, { commands, producer: messaging.producer, topics })).resolves.toEqual({ kind: 'published', pieces: rest.length });
+    });
+
+    it('still sends the pieces of a cancelling job, which must each be settled, and none of a failing one', async () => {
+      await put('exports/customers.csv', csvWithMultilineNotes(20));
+      const cancelling = await requestJob({ sources: [{ url: `s3://${bucket}/exports/customers.csv`, type: 'object' }] });
+      const failing = await requestJob({ sources: [{ url: `s3://${bucket}/exports/customers.csv`, type: 'object' }] });
+      await Promise.all([cancelling, failing].map((jobId) => planImport(jobId, { commands, s3, targetPieceBytes: 300 })));
+      const now = new Date().toISOString();
+      await commands.execute({ type: 'CancelImport.v1', data: { jobId: cancelling }, metadata: { now } });
+      await commands.execute({ type: 'FailImport.v1', data: { jobId: failing, reason: { code: 'SOURCE_UNREADABLE', message: 'test' } }, metadata: { now } });
+      const deps = { commands, producer: messaging.producer, topics };
+
+      await expect(publishPieces(cancelling, deps)).resolves.toEqual({ kind: 'published', pieces: (await planOf(commands, cancelling)).length });
+      await expect(publishPieces(failing, deps)).resolves.toEqual({ kind: 'skipped', reason: `job ${failing} is Failing` });
+    });
+  });
+
+  // ── Helpers ────────────────────────────────────────────────────────────────────────────────
+
+  function start(overrides: Partial<PlannerOptions> = {}): { subscriptionId: string } {
+    const subscriptionId = `planner-${randomUUID()}`;
+    const planner = startPlanner({
+      store,
+      commands,
+      s3,
+      producer: messaging.producer,
+      topics,
+      targetPieceBytes: 1024,
+      subscriptionId,
+      log: recordingLog(),
+      ...overrides,
+    });
+    const entry: (typeof running)[number] = { planner, subscriptionId };
+    planner.finished.catch((error: unknown) => (entry.failure = error));
+    running.push(entry);
+    return { subscriptionId };
+  }
+
+  function recordingLog(): Log {
+    const at = (level: string) => (message: string, fields?: Record<string, unknown>) => logged.push({ level, message, fields });
+    return { info: at('info'), warn: at('warn'), error: at('error') };
+  }
+
+  async function put(key: string, body: Buffer): Promise<string> {
+    const { ETag } = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+    if (!ETag) throw new Error(`no ETag for ${key}`);
+    return ETag;
+  }
+
+  async function requestJob(change: Partial<ImportDefinition>): Promise<string> {
+    const jobId = randomUUID();
+    await commands.execute(requestImport(jobId, change));
+    return jobId;
+  }
+
+  async function statusOf(jobId: string, status: ImportJobStatus): Promise<ImportJobDetails> {
+    return waitFor(
+      `job ${jobId} to be ${status}`,
+      async () => {
+        const { job } = await commands.load(jobId);
+        return job.status === status ? (job as ImportJobDetails) : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 50 },
+    ).catch(async (error: unknown) => {
+      throw new Error(`${(error as Error).message}; planner log: ${JSON.stringify(logged)}`);
+    });
+  }
+
+  async function storedTypes(jobId: string): Promise<string[]> {
+    return (await store.readStream(importJobStreamId(jobId))).map((event) => event.type);
+  }
+
+  /** Waits until the planner's checkpoint is past the job's event of this type: its handling is over. */
+  async function handledThrough(subscriptionId: string, jobId: string, type: string): Promise<void> {
+    const event = (await store.readStream(importJobStreamId(jobId))).find((recorded) => recorded.type === type);
+    if (!event) throw new Error(`job ${jobId} has no ${type}`);
+    await waitFor(`the planner to handle ${type} of job ${jobId}`, async () => {
+      const checkpoint = await store.checkpoints.read(subscriptionId);
+      return checkpoint !== undefined && comparePositions(checkpoint, event.position) >= 0;
+    });
+  }
+
+  /** All the topic holds, proven complete by a marker written after everything else (one partition). */
+  async function everythingOnPiecesTopic(): Promise<IncomingMessage[]> {
+    const marker = `end-${randomUUID()}`;
+    await messaging.producer.send([{ topic: topics.pieces, key: marker, value: marker }]);
+    const inbox = new Inbox();
+    await messaging.createConsumer({ groupId: uniqueName('pieces-reader') }).run({ topics: [topics.pieces], fromBeginning: true, eachMessage: inbox.add });
+    await inbox.waitForValue(marker);
+    return inbox.messages.filter((message) => message.key !== marker);
+  }
+});
+
+// ── Fixtures ──────────────────────────────────────────────────────────────────────────────────
+
+function freshSchema(): string {
+  return `plan_import_${randomBytes(6).toString('hex')}`;
+}
+
+function s3ClientFor(endpoint: string): S3Client {
+  return createS3Client({
+    endpoint,
+    region: harnessEnv('S3_REGION'),
+    credentials: { accessKeyId: harnessEnv('S3_ACCESS_KEY_ID'), secretAccessKey: harnessEnv('S3_SECRET_ACCESS_KEY') },
+  });
+}
+
+function requestImport(jobId: string, change: Partial<ImportDefinition>) {
+  const definition: ImportDefinition = {
+    jobType: 'CUSTOMERS',
+    format: 'CSV',
+    sources: [],
+    destinationTopic: 'customers',
+    metadata: {},
+    failurePolicy: { maxFailedRowRatio: 1 },
+    ...change,
+  };
+  return {
+    type: 'RequestImport.v1',
+    data: { jobId, tenantId: 'tenant-a', clientToken: jobId, definition },
+    metadata: { now: new Date().toISOString() },
+  } as const;
+}
+
+/** Every other record's note is quoted and spans three lines, with a comma and escaped quotes. */
+function csvWithMultilineNotes(rows: number): Buffer {
+  const lines = ['id,name,note\n'];
+  for (let id = 1; id <= rows; id++) {
+    lines.push(id % 2 === 0 ? `${id},Name ${id},"first line of ${id}\nsecond, with a comma\n""quoted"" third"\n` : `${id},Plain ${id},short\n`);
+  }
+  return Buffer.from(lines.join(''));
+}
+
+function linesBefore(bytes: Buffer, offset: number): number {
+  return bytes.subarray(0, offset).toString().split('\n').length - 1;
+}
+
+async function planOf(commands: ImportJobCommands, jobId: string): Promise<readonly PieceSpec[]> {
+  const { job } = await commands.load(jobId);
+  return (job as ImportJobDetails).plan ?? [];
+}
+
+/** A real HTTP server that answers every request as a throttling S3 does. */
+async function startSlowDownServer(): Promise<{ endpoint: string; close(): Promise<void> }> {
+  const server = createServer((request, response) => {
+    request.resume();
+    response.writeHead(503, { 'content-type': 'application/xml' });
+    response.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { endpoint: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}

@@ -1,0 +1,144 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { assertNever, DomainError, type JobFailureReason } from '@import-jobs/domain';
+import { runCheckpointedSubscription, type EventStore, type RecordedEvent } from '@import-jobs/event-store';
+import type { ImportJobTopics, MessageProducer } from '@import-jobs/messaging';
+import { SourceChangedError, SourceReadError } from '@import-jobs/sources';
+import type { ImportJobCommands } from '../import-job/import-job-commands';
+import { toImportJobEvent } from '../import-job/stored-events';
+import { consoleLog, type Log } from '../shared/log';
+import { isMarkedRetriable, retry } from '../shared/retry';
+import { failPlanning, planImport, type PlanImportOutcome } from './plan-import';
+import { publishPieces } from './publish-pieces';
+
+export interface PlannerRetryPolicy {
+  readonly attempts: number;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+}
+
+/**
+ * On top of the SDK's and the range reader's own quick retries: a throttled bucket or a restarting
+ * event store stays away for seconds, and planning one job again is cheap next to giving up on it.
+ */
+export const defaultPlannerRetryPolicy: PlannerRetryPolicy = { attempts: 5, baseDelayMs: 500, maxDelayMs: 10_000 };
+
+export interface PlannerOptions {
+  readonly store: EventStore;
+  readonly commands: ImportJobCommands;
+  readonly s3: Pick<S3Client, 'send'>;
+  readonly producer: MessageProducer;
+  readonly topics: Pick<ImportJobTopics, 'pieces'>;
+  readonly targetPieceBytes: number;
+  readonly subscriptionId: string;
+  readonly retry?: PlannerRetryPolicy;
+  readonly log?: Log;
+}
+
+export interface Planner {
+  /** Lets the event in hand finish (a retry wait is cut short), then ends the subscription. */
+  stop(): Promise<void>;
+  /**
+   * Resolves after `stop()`. Rejects when a fault outlasted the retries and is not the job's own:
+   * the event store or Kafka away, or a bug. The checkpoint has not moved past the event, so a
+   * planner started again (by whoever observes this) picks it up where it failed.
+   */
+  readonly finished: Promise<void>;
+}
+
+/**
+ * Flow step 2: a checkpointed subscription that plans each requested job (`ImportRequested`) and
+ * publishes the work items of each planned one (`ImportPlanned`). Publishing on the stored event,
+ * not straight after planning, means a crash between the two still publishes: the event is
+ * delivered again until the checkpoint moves past it.
+ *
+ * Planning is sequential per planner instance: the subscription hands over one event at a time,
+ * and a job's objects are read one after another, so one large job delays the jobs requested after
+ * it. Two instances with the same subscription id are safe (both plan, one plan is recorded, the
+ * checkpoint's compare-and-set keeps them from running ahead of each other) but do the work twice.
+ *
+ * Bad input never ends the subscription: a missing or unreadable source fails its job; so does a
+ * source that stays busy through every retry, or a plan the job refuses.
+ */
+export function startPlanner(options: PlannerOptions): Planner {
+  const { store, commands, subscriptionId, targetPieceBytes, log = consoleLog } = options;
+  if (!Number.isSafeInteger(targetPieceBytes) || targetPieceBytes <= 0) {
+    throw new RangeError(`targetPieceBytes must be a positive integer, not ${targetPieceBytes}`);
+  }
+  const policy = options.retry ?? defaultPlannerRetryPolicy;
+  const stopping = new AbortController();
+  const withRetries = <T>(work: () => Promise<T>, isRetriable: (error: unknown) => boolean): Promise<T> =>
+    retry(work, { ...policy, isRetriable, signal: stopping.signal });
+
+  const plan = async (jobId: string): Promise<void> => {
+    let outcome: PlanImportOutcome;
+    try {
+      outcome = await withRetries(() => planImport(jobId, options), isWorthPlanningAgain);
+    } catch (error) {
+      const reason = stopping.signal.aborted ? undefined : jobFailureAfterRetries(error, policy.attempts);
+      if (reason === undefined) throw error;
+      outcome = await withRetries(() => failPlanning(jobId, reason, commands), isMarkedRetriable);
+    }
+    report(log, jobId, outcome);
+  };
+
+  const publish = async (jobId: string): Promise<void> => {
+    const outcome = await withRetries(() => publishPieces(jobId, options), isMarkedRetriable);
+    if (outcome.kind === 'published') log.info('Published the pieces of an import job', { jobId, pieces: outcome.pieces });
+    else log.info('Published no pieces', { jobId, reason: outcome.reason });
+  };
+
+  const subscription = runCheckpointedSubscription(store, {
+    subscriptionId,
+    onEvent: async (recorded: RecordedEvent) => {
+      const event = toImportJobEvent(recorded);
+      if (event?.type === 'ImportRequested.v1') await plan(event.data.jobId);
+      else if (event?.type === 'ImportPlanned.v1') await publish(event.data.jobId);
+    },
+  });
+  // A retry wait cut short by stop() rejects the handler; that is the stop, not a failure.
+  const finished = subscription.finished.catch((error: unknown) => {
+    if (!stopping.signal.aborted) throw error;
+  });
+
+  return {
+    finished,
+    async stop() {
+      stopping.abort();
+      await subscription.stop();
+      await finished.catch(() => undefined);
+    },
+  };
+}
+
+/** A source that changed since it was listed is planned again from a fresh listing. */
+function isWorthPlanningAgain(error: unknown): boolean {
+  return isMarkedRetriable(error) || error instanceof SourceChangedError;
+}
+
+/**
+ * The job's own problems fail the job once retrying stops; faults of the planner's own
+ * infrastructure (event store, Kafka) and bugs do not, and end the subscription instead.
+ */
+function jobFailureAfterRetries(error: unknown, attempts: number): JobFailureReason | undefined {
+  if (error instanceof SourceReadError) {
+    return { code: 'SOURCE_UNREADABLE', message: `${error.message} (still failing after ${attempts} attempts to plan the job)` };
+  }
+  if (error instanceof DomainError) return { code: 'SOURCE_UNREADABLE', message: `the job's plan was refused: ${error.message}` };
+  return undefined;
+}
+
+function report(log: Log, jobId: string, outcome: PlanImportOutcome): void {
+  switch (outcome.kind) {
+    case 'planned':
+      log.info('Planned an import job', { jobId, pieces: outcome.pieces, files: outcome.files, totalBytes: outcome.totalBytes });
+      return;
+    case 'failed':
+      log.warn('Failed an import job while planning it', { jobId, code: outcome.reason.code, reason: outcome.reason.message });
+      return;
+    case 'skipped':
+      log.info('Did not plan an import job', { jobId, reason: outcome.reason });
+      return;
+    default:
+      assertNever(outcome);
+  }
+}
