@@ -12,6 +12,9 @@ export interface ServiceConfig {
   };
   readonly eventStore: { readonly kind: 'postgresql' } | { readonly kind: 'eventstoredb'; readonly url: string };
   readonly databaseUrl: string;
+  /** PostgreSQL schemas of the event store and the read model, so that deployments can share a database. */
+  readonly eventStoreSchema: string;
+  readonly readModelSchema: string;
   readonly s3: {
     readonly endpoint?: string;
     readonly region: string;
@@ -54,6 +57,11 @@ export function loadServiceConfig(env: Env = process.env): ServiceConfig {
     }
     return value;
   };
+  const identifier = (name: string, fallback: string): string => {
+    const value = text(name, fallback);
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(value)) problems.push(`${name} must be a lower-case SQL identifier, not "${value}"`);
+    return value;
+  };
   const list = (name: string): string[] =>
     (env[name] ?? '')
       .split(',')
@@ -85,6 +93,8 @@ export function loadServiceConfig(env: Env = process.env): ServiceConfig {
     },
     eventStore,
     databaseUrl: text('DATABASE_URL'),
+    eventStoreSchema: identifier('EVENT_STORE_SCHEMA', 'event_store'),
+    readModelSchema: identifier('READ_MODEL_SCHEMA', 'read_model'),
     s3: {
       ...(env.S3_ENDPOINT?.trim() && { endpoint: env.S3_ENDPOINT.trim() }),
       region: text('S3_REGION', 'us-east-1'),

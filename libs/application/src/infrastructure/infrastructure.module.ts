@@ -21,7 +21,7 @@ function nestLog(context: string): Log {
 
 async function openEventStore(config: ServiceConfig): Promise<EventStore> {
   if (config.eventStore.kind === 'eventstoredb') return EventStoreDBEventStore.fromConnectionString(config.eventStore.url);
-  return PostgreSqlEventStore.create({ connectionString: config.databaseUrl });
+  return PostgreSqlEventStore.create({ connectionString: config.databaseUrl, schema: config.eventStoreSchema });
 }
 
 /** The reports bucket is the service's own; creating it on start spares a manual step per environment. */

@@ -9,7 +9,7 @@ import { JOB_STATUS_QUERIES, JOB_VIEWS, SERVICE_CONFIG } from '../di-tokens';
     {
       provide: JOB_VIEWS,
       inject: [SERVICE_CONFIG],
-      useFactory: (config: ServiceConfig) => PostgreSqlJobViews.create({ connectionString: config.databaseUrl }),
+      useFactory: (config: ServiceConfig) => PostgreSqlJobViews.create({ connectionString: config.databaseUrl, schema: config.readModelSchema }),
     },
     { provide: JOB_STATUS_QUERIES, inject: [JOB_VIEWS], useFactory: (views: PostgreSqlJobViews) => new JobStatusQueries(views) },
   ],
