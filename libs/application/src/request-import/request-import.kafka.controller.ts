@@ -11,7 +11,7 @@ export class RequestImportKafkaController {
 
   /** The message is the HTTP body plus its envelope, which the body check must not see. */
   @EventPattern('RequestImport.v1')
-  async requestImport(@Payload() message: Extract<ImportCommandMessage, { type: 'RequestImport' }>, @Ctx() context: ImportCommandContext): Promise<void> {
+  async requestImport(@Payload() message: ImportCommandMessage, @Ctx() context: ImportCommandContext): Promise<void> {
     const { type: _type, version: _version, ...body } = message;
     await this.commandBus.execute(new RequestImportCommand(context.tenantId, body));
   }
