@@ -1,8 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { DomainError } from '@import-jobs/domain';
+import { asImportJobEvent, DomainError } from '@import-jobs/domain';
 import { runCheckpointedSubscription, type EventStore, type RecordedEvent, type Subscription } from '@import-jobs/event-store';
 import type { ImportJobCommands } from '../import-job/import-job-commands';
-import { toImportJobEvent } from '../import-job/stored-events';
 import type { Log } from '../shared/log';
 import { isMarkedRetriable, retry } from '../shared/retry';
 import { writeFailureReport } from './failure-report';
@@ -25,7 +24,7 @@ export function startFinisher(options: FinisherOptions): Subscription {
   return runCheckpointedSubscription(store, {
     subscriptionId,
     onEvent: async (recorded: RecordedEvent) => {
-      const event = toImportJobEvent(recorded);
+      const event = asImportJobEvent(recorded);
       if (event?.type !== 'ImportCompleting.v1' && event?.type !== 'ImportFailing.v1') return;
       await retry(() => finishImport(event.data.jobId, options), { attempts: 5, baseDelayMs: 200, isRetriable: isMarkedRetriable });
     },

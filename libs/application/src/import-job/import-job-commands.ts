@@ -1,4 +1,5 @@
 import {
+  asImportJobEvent,
   decide,
   evolve,
   foldEvents,
@@ -14,7 +15,7 @@ import {
   type EventStore,
   type GlobalPosition,
 } from '@import-jobs/event-store';
-import { toEventToAppend, toImportJobEvent } from './stored-events';
+import { toEventToAppend } from './stored-events';
 
 export interface CommandOutcome {
   /** The job after the command. */
@@ -48,7 +49,7 @@ export class ImportJobCommands {
 
   async load(jobId: string): Promise<{ job: ImportJob; events: readonly ImportJobEvent[]; revision: bigint | undefined }> {
     const recorded = await this.store.readStream(importJobStreamId(jobId));
-    const events = recorded.map(toImportJobEvent).filter((event): event is ImportJobEvent => event !== undefined);
+    const events = recorded.map(asImportJobEvent).filter((event): event is ImportJobEvent => event !== undefined);
     return { job: foldEvents(importJobDecider, events), events, revision: recorded.at(-1)?.streamRevision };
   }
 

@@ -2,12 +2,11 @@ import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Inject } from '@nestjs/common';
 import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
-import { importJobStreamId, NotFoundError, parseS3Url, type ImportJobStatus } from '@import-jobs/domain';
+import { asImportJobEvent, importJobStreamId, NotFoundError, parseS3Url, type ImportJobStatus } from '@import-jobs/domain';
 import type { EventStore } from '@import-jobs/event-store';
 import { projectJobView, toJobResource, type JobResource, type JobStatusQueries, type JobView } from '@import-jobs/read-model';
 import type { ServiceConfig } from '../config/service-config';
 import { EVENT_STORE, JOB_STATUS_QUERIES, S3_CLIENT, SERVICE_CONFIG } from '../di-tokens';
-import { toImportJobEvent } from '../import-job/stored-events';
 
 export class GetImportJobQuery {
   constructor(
@@ -59,7 +58,7 @@ export class GetImportJobHandler implements IQueryHandler<GetImportJobQuery, Job
   private async projectFromStream(tenantId: string, jobId: string): Promise<JobView | undefined> {
     let view: JobView | null = null;
     for (const recorded of await this.store.readStream(importJobStreamId(jobId))) {
-      const event = toImportJobEvent(recorded);
+      const event = asImportJobEvent(recorded);
       if (event) view = projectJobView(view, event, recorded);
     }
     return view?.tenantId === tenantId ? view : undefined;

@@ -1,10 +1,9 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { assertNever, DomainError, type JobFailureReason } from '@import-jobs/domain';
+import { asImportJobEvent, assertNever, DomainError, type JobFailureReason } from '@import-jobs/domain';
 import { runCheckpointedSubscription, type EventStore, type RecordedEvent } from '@import-jobs/event-store';
 import type { ImportJobTopics, MessageProducer } from '@import-jobs/messaging';
 import { SourceChangedError, SourceReadError } from '@import-jobs/sources';
 import type { ImportJobCommands } from '../import-job/import-job-commands';
-import { toImportJobEvent } from '../import-job/stored-events';
 import { consoleLog, type Log } from '../shared/log';
 import { isMarkedRetriable, retry } from '../shared/retry';
 import { failPlanning, planImport, type PlanImportOutcome } from './plan-import';
@@ -90,7 +89,7 @@ export function startPlanner(options: PlannerOptions): Planner {
   const subscription = runCheckpointedSubscription(store, {
     subscriptionId,
     onEvent: async (recorded: RecordedEvent) => {
-      const event = toImportJobEvent(recorded);
+      const event = asImportJobEvent(recorded);
       if (event?.type === 'ImportRequested.v1') await plan(event.data.jobId);
       else if (event?.type === 'ImportPlanned.v1') await publish(event.data.jobId);
     },

@@ -1,6 +1,6 @@
+import { asImportJobEvent } from '@import-jobs/domain';
 import { runCheckpointedSubscription, type EventStore, type Subscription } from '@import-jobs/event-store';
 import type { ImportJobTopics, MessageProducer } from '@import-jobs/messaging';
-import { toImportJobEvent } from '../import-job/stored-events';
 import { toJobIntegrationMessage } from './job-integration-events';
 
 /**
@@ -15,7 +15,7 @@ export function startJobEventsPublisher(
   return runCheckpointedSubscription(store, {
     subscriptionId,
     onEvent: async (recorded) => {
-      const event = toImportJobEvent(recorded);
+      const event = asImportJobEvent(recorded);
       if (event) await producer.send([toJobIntegrationMessage(topics.jobEvents, event, recorded)]);
     },
   });

@@ -34,9 +34,15 @@ export function jobIdFor(tenantId: string, clientToken: string): string {
   return uuidV5(`client-token/${tenantId}/${clientToken}`);
 }
 
+/** Every work item carries the schema, so it must fit well inside one Kafka message. */
+const maxSchemaBytes = 64 * 1024;
+
 /** A schema that cannot be compiled is the request's fault: refuse it now, not piece by piece. */
 function checkRowSchema({ schema, format }: RequestImportInput): void {
   if (schema === undefined) return;
+  if (Buffer.byteLength(JSON.stringify(schema)) > maxSchemaBytes) {
+    throw new InvalidRequestError([{ field: 'schema', message: `must be at most ${maxSchemaBytes} bytes of JSON` }]);
+  }
   try {
     compileRowValidator(schema, { format });
   } catch (error) {

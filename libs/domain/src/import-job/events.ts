@@ -175,6 +175,12 @@ export function isImportJobEvent(event: { type: string }): event is ImportJobEve
   return (importJobEventTypes as readonly string[]).includes(event.type);
 }
 
+/** The job event a stored event holds; undefined for an event of another kind in the same store. */
+export function asImportJobEvent(stored: { readonly type: string; readonly data: unknown }): ImportJobEvent | undefined {
+  const candidate = { type: stored.type, data: stored.data };
+  return isImportJobEvent(candidate) ? (candidate as ImportJobEvent) : undefined;
+}
+
 /**
  * The logical identity of an event within its job's stream. The application derives the stored
  * event id from it (a UUIDv5 of job id and identity), so the event store itself refuses a second

@@ -1,4 +1,4 @@
-import { importJobStreamId, isImportJobEvent, type ImportJobEvent } from '@import-jobs/domain';
+import { asImportJobEvent, importJobStreamId, type ImportJobEvent } from '@import-jobs/domain';
 import type { RecordedEvent } from '@import-jobs/event-store';
 import { projectJobView, type EventMeta, type JobView } from './job-view';
 
@@ -11,13 +11,10 @@ export interface StoredJobEvent {
 /**
  * The job event a stored one holds; undefined for events of other kinds in the same store, and
  * for a job event outside its job's stream, whose revision could not guard the job's view.
- * (The application has the same mapping; the read model keeps its own so that the application
- * may depend on the read model, e.g. to wait for its own writes, without a cycle.)
  */
 export function toStoredJobEvent(recorded: RecordedEvent): StoredJobEvent | undefined {
-  const candidate = { type: recorded.type, data: recorded.data };
-  if (!isImportJobEvent(candidate)) return undefined;
-  const event = candidate as unknown as ImportJobEvent;
+  const event: ImportJobEvent | undefined = asImportJobEvent(recorded);
+  if (event === undefined) return undefined;
   const jobId: unknown = event.data.jobId;
   if (typeof jobId !== 'string' || recorded.streamId !== importJobStreamId(jobId)) return undefined;
   return { jobId, event, meta: { streamRevision: recorded.streamRevision, position: recorded.position, recordedAt: recorded.recordedAt } };
