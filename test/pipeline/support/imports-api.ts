@@ -1,0 +1,62 @@
+import type { ErrorBody } from '@import-jobs/application/http/refusal.filter';
+import type { ImportJobStatus } from '@import-jobs/domain';
+import type { JobResource } from '@import-jobs/read-model';
+import { eventually } from './deadline';
+import type { ServiceLog } from './service-log';
+
+export interface Answer<Body> {
+  readonly status: number;
+  readonly body: Body;
+}
+
+const finalStatuses: readonly ImportJobStatus[] = ['Completed', 'Failed', 'Cancelled'];
+
+/** The service's HTTP API as a client sees it: status codes and JSON bodies, nothing from inside. */
+export class ImportsApi {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly log: ServiceLog,
+  ) {}
+
+  /** `POST /v1/imports`; the body is `JobResource` on 200/202 and `ErrorBody` otherwise. */
+  async requestImport(body: unknown): Promise<Answer<JobResource & ErrorBody>> {
+    const response = await fetch(`${this.baseUrl}/v1/imports`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as JobResource & ErrorBody };
+  }
+
+  async getJob(jobId: string): Promise<Answer<JobResource & ErrorBody>> {
+    const response = await fetch(`${this.baseUrl}/v1/imports/${encodeURIComponent(jobId)}`);
+    return { status: response.status, body: (await response.json()) as JobResource & ErrorBody };
+  }
+
+  /** Requests an import that must be accepted as a new job; returns the job's id. */
+  async startImport(body: unknown): Promise<string> {
+    const { status, body: job } = await this.requestImport(body);
+    if (status !== 202) throw new Error(`POST /v1/imports answered ${status}, not 202: ${JSON.stringify(job)}`);
+    return job.id;
+  }
+
+  /** Polls the job until it is Completed, Failed or Cancelled. */
+  async waitUntilFinished(jobId: string, timeoutMs = 60_000): Promise<JobResource> {
+    let last: Answer<JobResource & ErrorBody> | undefined;
+    return eventually(
+      `job ${jobId} to finish`,
+      async () => {
+        last = await this.getJob(jobId);
+        return last.status === 200 && finalStatuses.includes(last.body.status) ? last.body : undefined;
+      },
+      {
+        timeoutMs,
+        explain: () => `Last answer: ${last ? `${last.status} ${JSON.stringify(summary(last.body))}` : 'none'}\nService log:\n${this.log.recentProblems()}`,
+      },
+    );
+  }
+}
+
+function summary(body: JobResource & ErrorBody): unknown {
+  return body.status === undefined ? body : { status: body.status, pieces: body.pieces, rows: body.rows, failureReason: body.failureReason };
+}

@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { INestApplicationContext } from '@nestjs/common';
+import { startHttpApp } from '@import-jobs/application/bootstrap';
+import { EVENT_STORE, JOB_VIEWS, S3_CLIENT, TOPICS } from '@import-jobs/application/di-tokens';
+import type { EventStore } from '@import-jobs/event-store';
+import type { ImportJobTopics } from '@import-jobs/messaging';
+import type { PostgreSqlJobViews } from '@import-jobs/read-model';
+import { AllInOneAppModule } from '../../../apps/all-in-one/src/all-in-one.module';
+import { harnessEnv } from '../../harness/env';
+import { ServiceLog } from './service-log';
+
+/** What one test file's service instance owns alone in the run's shared database, broker and S3 server. */
+export interface PipelineSettings {
+  readonly topicPrefix: string;
+  readonly eventStoreSchema: string;
+  readonly readModelSchema: string;
+  readonly reportsBucket: string;
+  readonly pieceSizeBytes: number;
+}
+
+export interface PipelineApp {
+  readonly app: INestApplicationContext;
+  readonly url: string;
+  readonly settings: PipelineSettings;
+  readonly topics: ImportJobTopics;
+  /** The app's own adapters, so that tests read exactly what the service wrote. */
+  readonly store: EventStore;
+  readonly views: PostgreSqlJobViews;
+  readonly s3: S3Client;
+  readonly log: ServiceLog;
+}
+
+/** Lower-case hex: valid in SQL identifiers, topic names and bucket names alike. */
+export function randomSuffix(): string {
+  return randomBytes(4).toString('hex');
+}
+
+/**
+ * Starts the all-in-one app (HTTP, command topic, workers, planner, finisher, projector, job-events
+ * publisher) the way `apps/all-in-one` does, on a free port, with its own topics, schemas and
+ * reports bucket. The service reads its settings from process.env, so they are set before it starts;
+ * a second app started later in the same file (a second worker) finds the same ones there.
+ */
+export async function startPipelineApp({ pieceSizeBytes }: { pieceSizeBytes: number }): Promise<PipelineApp> {
+  // The harness's servers: read here so that running outside jest's int project fails clearly.
+  for (const name of ['KAFKA_BROKERS', 'DATABASE_URL', 'S3_ENDPOINT', 'S3_REGION', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY']) harnessEnv(name);
+  const suffix = randomSuffix();
+  const settings: PipelineSettings = {
+    topicPrefix: `pipeline-test.${suffix}`,
+    eventStoreSchema: `pipeline_events_${suffix}`,
+    readModelSchema: `pipeline_views_${suffix}`,
+    reportsBucket: `pipeline-reports-${suffix}`,
+    pieceSizeBytes,
+  };
+  Object.assign(process.env, {
+    TOPIC_PREFIX: settings.topicPrefix,
+    EVENT_STORE_SCHEMA: settings.eventStoreSchema,
+    READ_MODEL_SCHEMA: settings.readModelSchema,
+    REPORTS_BUCKET: settings.reportsBucket,
+    PIECE_SIZE_BYTES: String(pieceSizeBytes),
+    KAFKA_CLIENT_ID: `pipeline-test-${suffix}`,
+    HOST: '127.0.0.1',
+    PORT: '0',
+  });
+  const log = ServiceLog.capture();
+  const { app, url } = await startHttpApp(AllInOneAppModule);
+  if (url === undefined) throw new Error('The all-in-one app started without an HTTP address');
+  return {
+    app,
+    url,
+    settings,
+    topics: app.get<ImportJobTopics>(TOPICS),
+    store: app.get<EventStore>(EVENT_STORE),
+    views: app.get<PostgreSqlJobViews>(JOB_VIEWS),
+    s3: app.get<S3Client>(S3_CLIENT),
+    log,
+  };
+}
