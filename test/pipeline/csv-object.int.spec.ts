@@ -1,6 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import type { Messaging } from '@import-jobs/messaging';
-import { csvFile, csvLine, plainRow, type FixtureRow } from './support/csv-fixture';
+import { csvFile, plainRow, type FixtureRow } from './support/csv-fixture';
+import { peopleFile, peopleSchema } from './support/fixture-files';
 import { deliveredRecords, expectedRecords, plannedPieces } from './support/delivered-records';
 import { ImportsApi } from './support/imports-api';
 import { startPipelineApp, type PipelineApp } from './support/pipeline-app';
@@ -32,8 +33,7 @@ describe('the import pipeline, from one S3 CSV object to the destination topic',
   });
 
   it('imports every valid row once with its key and headers, and reports every bad row with its line and reason', async () => {
-    const header = ['id', 'name', 'email', 'age'];
-    const file = csvFile(header, peopleRows(header, 240));
+    const file = peopleFile(240);
     const url = await sources.put('people/people.csv', file.body);
     const destinationTopic = await createDestinationTopic(messaging, 'people');
 
@@ -115,44 +115,6 @@ describe('the import pipeline, from one S3 CSV object to the destination topic',
     expect(comparison.liveJobIds).toEqual(comparison.rebuiltJobIds);
   });
 });
-
-const peopleSchema = {
-  type: 'object',
-  required: ['id', 'name', 'email', 'age'],
-  properties: {
-    id: { type: 'string', pattern: '^p-[0-9]+$' },
-    name: { type: 'string', minLength: 1 },
-    email: { type: 'string', format: 'email' },
-    age: { type: 'integer', minimum: 0 },
-  },
-} as const;
-
-/**
- * People, valid but for every 17th row, which breaks the schema or the column count in one of
- * several ways. Some valid names are quoted and hold a comma or a line break, so that rows and
- * lines part ways.
- */
-function peopleRows(header: readonly string[], count: number): FixtureRow[] {
-  const valid = (id: string, name: string, email: string, age: number): FixtureRow => ({
-    text: csvLine([id, name, email, String(age)]),
-    expect: { valid: true, key: id, record: Object.fromEntries(header.map((field, index) => [field, [id, name, email, age][index]])) },
-  });
-  const invalid = (values: readonly string[], reason: string): FixtureRow => ({ text: csvLine(values), expect: { valid: false, reason } });
-  const bad = [
-    (id: string) => invalid([id, 'Ada', 'ada@example.com', 'forty'], '/age: must be integer'),
-    (id: string) => invalid([id, 'Ragged'], 'expected 4 fields as in the header, found 2'),
-    (id: string) => invalid([id, 'Grace', 'no-at-sign', '30'], '/email: must match format "email"'),
-    (id: string) => invalid([id, 'Extra', 'x@example.com', '30', 'surplus'], 'expected 4 fields as in the header, found 5'),
-    (id: string) => invalid([id, '', 'y@example.com', '30'], '/name: must NOT have fewer than 1 characters'),
-    (id: string) => invalid([id, 'Young', 'z@example.com', '-3'], '/age: must be >= 0'),
-  ];
-  return Array.from({ length: count }, (_, index) => {
-    const id = `p-${index + 1}`;
-    if (index % 17 === 5) return bad[Math.floor(index / 17) % bad.length]!(id);
-    const name = index % 11 === 0 ? `Person ${index}, Jr.\nthe ${index}th` : `Person ${index}`;
-    return valid(id, name, `person${index}@example.com`, 18 + (index % 60));
-  });
-}
 
 /**
  * Rows whose notes hold what makes CSV hard to cut: line breaks (LF and CRLF) inside quotes,

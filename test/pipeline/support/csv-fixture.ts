@@ -1,7 +1,7 @@
 /** What the import must make of one row of a fixture file. */
 export type RowExpectation =
   | { readonly valid: true; readonly key: string; readonly record: Readonly<Record<string, unknown>> }
-  | { readonly valid: false; readonly reason: string | RegExp };
+  | { readonly valid: false; readonly reason: string };
 
 export interface FixtureRow {
   /** The row as it stands in the file, without its line ending (it may hold quoted line breaks). */

@@ -23,7 +23,9 @@ export class SourceBucket {
 
   /** Writes an object and returns its `s3://` URL. */
   async put(key: string, body: string | Uint8Array): Promise<string> {
-    await this.s3.send(new PutObjectCommand({ Bucket: this.name, Key: key, Body: body }));
+    // The length stated, since the SDK cannot tell an empty string's and warns about it.
+    const ContentLength = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+    await this.s3.send(new PutObjectCommand({ Bucket: this.name, Key: key, Body: body, ContentLength }));
     return this.url(key);
   }
 
