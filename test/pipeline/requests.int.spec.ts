@@ -110,17 +110,19 @@ describe('the import pipeline, requested over HTTP and the Kafka command topic',
     expect(sent.map(({ partition }) => partition)).toEqual(sent.map(() => sent[0]?.partition));
   });
 
-  it('rejects a RequestImport with invalid fields from the command topic as HTTP refuses it: VALIDATION_FAILED, naming the fields', async () => {
-    const invalid = { type: 'RequestImport', version: 1, sources: [], format: 'XML', destinationTopic: 'anywhere' };
+  it('rejects an invalid RequestImport from the command topic as HTTP refuses the same body: its code, reason and fields', async () => {
+    const body = { sources: [], format: 'XML', destinationTopic: 'anywhere' };
 
-    const { rejected } = await sendCommands([JSON.stringify(invalid)], 1);
+    const overHttp = await api.requestImport(body);
+    const { rejected } = await sendCommands([JSON.stringify({ type: 'RequestImport', version: 1, ...body })], 1);
 
-    expect(rejected[0]).toMatchObject({
-      code: 'VALIDATION_FAILED',
-      fields: expect.arrayContaining([
-        { field: 'sources', message: expect.any(String) },
-        { field: 'format', message: expect.any(String) },
-      ]),
+    expect(overHttp.status).toBe(400);
+    expect(overHttp.body.code).toBe('VALIDATION_FAILED');
+    const [rejection] = rejected;
+    expect({ code: rejection?.code, reason: rejection?.reason, fields: rejection?.fields?.map(({ field }) => field) }).toEqual({
+      code: overHttp.body.code,
+      reason: overHttp.body.message,
+      fields: overHttp.body.errors.map(({ field }) => field),
     });
   });
 
