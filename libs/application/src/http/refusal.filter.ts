@@ -1,8 +1,10 @@
-import { Catch, HttpStatus, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { Catch, HttpStatus, type ArgumentsHost } from '@nestjs/common';
+import { BaseExceptionFilter } from '@nestjs/core';
+import { throwError, type Observable } from 'rxjs';
 import type { FastifyReply } from 'fastify';
-import { DomainError, IdempotencyConflictError, IllegalStateError, NotFoundError, ValidationError } from '@import-jobs/domain';
+import { IdempotencyConflictError, IllegalStateError, NotFoundError, ValidationError } from '@import-jobs/domain';
 import { BucketNotAllowedError, InvalidRequestError } from '../request-import/request-import.errors';
-import type { Refusal } from '../shared/refusal';
+import { isRefusal, type Refusal } from '../shared/refusal';
 
 /** One error shape for every refusal: our `code` and `message`, plus Userpilot's `errors` list. */
 export interface ErrorBody {
@@ -39,10 +41,16 @@ export function errorBodyOf(refusal: Refusal): ErrorBody {
   };
 }
 
-/** Maps what the service refuses to 4xx answers; everything else stays Nest's 500. */
-@Catch(DomainError, InvalidRequestError, BucketNotAllowedError)
-export class RefusalFilter implements ExceptionFilter {
-  catch(error: Refusal, host: ArgumentsHost): void {
+/**
+ * Over HTTP, maps what the service refuses to 4xx answers and leaves everything else to Nest (a
+ * 500). For the command topic, whose handlers inherit the app's filters, it hands every error back
+ * unchanged: the transport itself decides between a rejection event and a redelivery.
+ */
+@Catch()
+export class RefusalFilter extends BaseExceptionFilter {
+  override catch(error: unknown, host: ArgumentsHost): void | Observable<never> {
+    if (host.getType() !== 'http') return throwError(() => error);
+    if (!isRefusal(error)) return super.catch(error, host);
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     void reply.status(httpStatusOf(error)).send(errorBodyOf(error));
   }
