@@ -22,7 +22,7 @@ export interface FixtureFile {
 }
 
 /** One CSV field as RFC 4180 writes it: quoted, with quotes doubled, when it holds a comma, quote or line break. */
-export function csvField(value: string): string {
+function csvField(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
