@@ -1,7 +1,7 @@
 import { importJobTopics, type Messaging, type TopicSpec } from '@import-jobs/messaging';
 import { createKafkaMessaging } from '@import-jobs/messaging/kafkajs';
 import { harnessEnv } from '../harness/env';
-import { randomSuffix } from './support/pipeline-app';
+import { randomSuffix } from './support/random-suffix';
 
 /**
  * Every app creates the service's topics as it starts (InfrastructureModule.onModuleInit), and

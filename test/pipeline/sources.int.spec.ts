@@ -5,7 +5,8 @@ import type { FixtureFile } from './support/csv-fixture';
 import { cityFile } from './support/fixture-files';
 import { deliveredRecords, expectedRecords, plannedPieces, sortedByOrigin, type DeliveredRecord } from './support/delivered-records';
 import { ImportsApi } from './support/imports-api';
-import { randomSuffix, startPipelineApp, type PipelineApp } from './support/pipeline-app';
+import { startPipelineApp, type PipelineApp } from './support/pipeline-app';
+import { randomSuffix } from './support/random-suffix';
 import { recordObjectReads, startSecondWorker, type ObjectRead, type SecondWorker } from './support/second-worker';
 import { SourceBucket } from './support/source-bucket';
 import { compareRebuildWithLiveReadModel, expectJobEventsPublished, storedJobIds } from './support/suite-checks';
@@ -135,7 +136,7 @@ describe('the import pipeline, from S3 prefixes, NDJSON, gzip and sources that a
     const expected: DeliveredRecord[] = [...csvFiles].flatMap(([key, file]) => expectedRecords(jobId, sources.url(key), file.valid));
     expect(delivered).toEqual(sortedByOrigin(expected));
 
-    // Which process read which piece's bytes from S3: both members of the group imported pieces.
+    // Which process read which piece's bytes from S3: each member of the group took pieces, and between them every piece.
     const byAllInOne = piecesRead(readsOf.allInOne, pieces);
     const byWorker = piecesRead(readsOf.worker, pieces);
     expect({ allInOne: byAllInOne.size > 0, worker: byWorker.size > 0 }).toEqual({ allInOne: true, worker: true });

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { INestApplicationContext } from '@nestjs/common';
 import { startHttpApp } from '@import-jobs/application/bootstrap';
@@ -8,6 +7,7 @@ import type { ImportJobTopics } from '@import-jobs/messaging';
 import type { PostgreSqlJobViews } from '@import-jobs/read-model';
 import { AllInOneAppModule } from '../../../apps/all-in-one/src/all-in-one.module';
 import { harnessEnv } from '../../harness/env';
+import { randomSuffix } from './random-suffix';
 import { ServiceLog } from './service-log';
 
 /** What one test file's service instance owns alone in the run's shared database, broker and S3 server. */
@@ -29,11 +29,6 @@ export interface PipelineApp {
   readonly views: PostgreSqlJobViews;
   readonly s3: S3Client;
   readonly log: ServiceLog;
-}
-
-/** Lower-case hex: valid in SQL identifiers, topic names and bucket names alike. */
-export function randomSuffix(): string {
-  return randomBytes(4).toString('hex');
 }
 
 /**

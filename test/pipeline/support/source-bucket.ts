@@ -1,7 +1,7 @@
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '@import-jobs/sources';
 import { harnessEnv } from '../../harness/env';
-import { randomSuffix } from './pipeline-app';
+import { randomSuffix } from './random-suffix';
 
 /** A bucket of source files that only one test file writes to. */
 export class SourceBucket {

@@ -3,7 +3,7 @@ import type { IncomingMessage, Messaging } from '@import-jobs/messaging';
 import { createKafkaMessaging } from '@import-jobs/messaging/kafkajs';
 import { harnessEnv } from '../../harness/env';
 import { eventually } from './deadline';
-import { randomSuffix } from './pipeline-app';
+import { randomSuffix } from './random-suffix';
 import type { ServiceLog } from './service-log';
 
 /** The test's own Kafka clients (outside the service); their warnings go to the file's service log. */
