@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Admin, Kafka } from 'kafkajs';
 import type { CommittedOffset, MessagingAdmin, TopicSpec } from '../ports';
 import { fromKafkajsError } from './errors';
@@ -28,10 +29,29 @@ export class KafkajsAdmin implements MessagingAdmin {
           configEntries: Object.entries(config).map(([configName, value]) => ({ name: configName, value })),
         })),
         timeout: createTopicsTimeoutMs,
-        waitForLeaders: true,
+        // kafkajs's own wait gives up when the broker answers that it does not host a partition
+        // yet (tulios/kafkajs#1222), which it does right after creating it: we wait ourselves.
+        waitForLeaders: false,
       });
+      await this.waitForLeaders(admin, missing.map((topic) => topic.name));
     } catch (error) {
       throw fromKafkajsError(error, `create topics ${topics.map((topic) => topic.name).join(', ')}`);
+    }
+  }
+
+  /** Until every partition of the new topics has a leader: only then can clients use them. */
+  private async waitForLeaders(admin: Admin, names: readonly string[]): Promise<void> {
+    const deadline = Date.now() + createTopicsTimeoutMs;
+    for (;;) {
+      try {
+        const { topics } = await admin.fetchTopicMetadata({ topics: [...names] });
+        const ready = topics.every(({ partitions }) => partitions.length > 0 && partitions.every(({ leader, partitionErrorCode }) => leader >= 0 && partitionErrorCode === 0));
+        if (ready) return;
+      } catch (error) {
+        if (!(error as { retriable?: boolean }).retriable || Date.now() > deadline) throw error;
+      }
+      if (Date.now() > deadline) throw new Error(`the partitions of ${names.join(', ')} have no leader after ${createTopicsTimeoutMs} ms`);
+      await delay(100);
     }
   }
 
