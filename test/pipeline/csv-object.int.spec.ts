@@ -1,38 +1,18 @@
 import { parse } from 'csv-parse/sync';
-import type { Messaging } from '@import-jobs/messaging';
 import { csvFile, plainRow, type FixtureRow } from './support/csv-fixture';
 import { peopleFile, peopleSchema } from './support/fixture-files';
 import { deliveredRecords, expectedRecords, plannedPieces } from './support/delivered-records';
-import { ImportsApi } from './support/imports-api';
-import { startPipelineApp, type PipelineApp } from './support/pipeline-app';
-import { SourceBucket } from './support/source-bucket';
-import { compareRebuildWithLiveReadModel, expectJobEventsPublished, storedJobIds } from './support/suite-checks';
-import { createDestinationTopic, readCommittedUntilNow, testMessaging } from './support/topics';
+import { itChecksEveryJobOfTheFile, usePipelineSuite } from './support/pipeline-suite';
+import { createDestinationTopic, readCommittedUntilNow } from './support/topics';
 
 // Small pieces, so that files of a few kilobytes are cut into many.
 const pieceSizeBytes = 2048;
 
 describe('the import pipeline, from one S3 CSV object to the destination topic', () => {
-  let pipeline: PipelineApp;
-  let api: ImportsApi;
-  let messaging: Messaging;
-  let sources: SourceBucket;
-  const jobIds: string[] = [];
-
-  beforeAll(async () => {
-    pipeline = await startPipelineApp({ pieceSizeBytes });
-    api = new ImportsApi(pipeline.url, pipeline.log);
-    messaging = testMessaging(pipeline.log);
-    sources = await SourceBucket.create();
-  });
-
-  afterAll(async () => {
-    await messaging?.close();
-    sources?.close();
-    await pipeline?.app.close();
-  });
+  const suite = usePipelineSuite({ pieceSizeBytes });
 
   it('imports every valid row once with its key and headers, and reports every bad row with its line and reason', async () => {
+    const { pipeline, api, messaging, sources, jobIds } = suite;
     const file = peopleFile(240);
     const url = await sources.put('people/people.csv', file.body);
     const destinationTopic = await createDestinationTopic(messaging, 'people');
@@ -85,6 +65,7 @@ describe('the import pipeline, from one S3 CSV object to the destination topic',
   });
 
   it('loses and duplicates no row of a CSV whose quoted fields hold line breaks, escaped quotes and CRLF, cut into many pieces', async () => {
+    const { api, messaging, sources, jobIds } = suite;
     const header = ['id', 'note', 'n'];
     const file = csvFile(header, quotedRows(header, 260), { lineEnding: '\r\n', bom: true });
     const url = await sources.put('notes/quoted.csv', file.body);
@@ -102,18 +83,7 @@ describe('the import pipeline, from one S3 CSV object to the destination topic',
     expect(delivered).toEqual(expectedRecords(jobId, url, file.valid));
   });
 
-  it('publishes each job event once to the job-events topic, keyed by job, in order, ending with the terminal event', async () => {
-    expect(await storedJobIds(pipeline.store)).toEqual([...jobIds].sort());
-    await expectJobEventsPublished(pipeline, messaging, jobIds);
-  });
-
-  it('rebuilds from the event store a read model equal to the live one, for every job of this file', async () => {
-    const comparison = await compareRebuildWithLiveReadModel(pipeline);
-
-    expect(comparison.differences).toEqual([]);
-    expect(comparison.rebuiltJobIds).toEqual([...jobIds].sort());
-    expect(comparison.liveJobIds).toEqual(comparison.rebuiltJobIds);
-  });
+  itChecksEveryJobOfTheFile(suite);
 });
 
 /**

@@ -4,38 +4,18 @@ import type { ServiceConfig } from '@import-jobs/application/config/service-conf
 import { SERVICE_CONFIG } from '@import-jobs/application/di-tokens';
 import { jobIdFor } from '@import-jobs/application/request-import/request-import.handler';
 import { importJobStreamId } from '@import-jobs/domain';
-import { pieceResultCodec, pieceWorkItemCodec, type IncomingMessage, type Messaging } from '@import-jobs/messaging';
+import { pieceResultCodec, pieceWorkItemCodec, type IncomingMessage } from '@import-jobs/messaging';
 import { deliveredRecords, expectedRecords } from './support/delivered-records';
 import { eventually } from './support/deadline';
 import { cityFile, peopleFile, peopleSchema } from './support/fixture-files';
-import { ImportsApi } from './support/imports-api';
-import { startPipelineApp, type PipelineApp } from './support/pipeline-app';
-import { SourceBucket } from './support/source-bucket';
-import { compareRebuildWithLiveReadModel, expectJobEventsPublished, storedJobIds } from './support/suite-checks';
-import { createDestinationTopic, readCommittedUntilNow, testMessaging, TopicReader } from './support/topics';
+import { itChecksEveryJobOfTheFile, usePipelineSuite } from './support/pipeline-suite';
+import { createDestinationTopic, readCommittedUntilNow, TopicReader } from './support/topics';
 
 // Small pieces, so that files of a few kilobytes are cut into many.
 const pieceSizeBytes = 2048;
 
 describe('the import pipeline, requested over HTTP and the Kafka command topic', () => {
-  let pipeline: PipelineApp;
-  let api: ImportsApi;
-  let messaging: Messaging;
-  let sources: SourceBucket;
-  const jobIds: string[] = [];
-
-  beforeAll(async () => {
-    pipeline = await startPipelineApp({ pieceSizeBytes });
-    api = new ImportsApi(pipeline.url, pipeline.log);
-    messaging = testMessaging(pipeline.log);
-    sources = await SourceBucket.create();
-  });
-
-  afterAll(async () => {
-    await messaging?.close();
-    sources?.close();
-    await pipeline?.app.close();
-  });
+  const suite = usePipelineSuite({ pieceSizeBytes });
 
   /**
    * Sends values to the command topic under one key, so they share a partition and are handled in
@@ -43,6 +23,7 @@ describe('the import pipeline, requested over HTTP and the Kafka command topic',
    * command sits on the command topic.
    */
   async function sendCommands(values: readonly string[], rejections: number): Promise<{ sent: IncomingMessage[]; rejected: CommandRejected[] }> {
+    const { pipeline, messaging } = suite;
     const key = `pipeline-test-${randomUUID()}`;
     const [commands, rejectionReader] = [
       await TopicReader.start(messaging, pipeline.topics.commands),
@@ -58,6 +39,7 @@ describe('the import pipeline, requested over HTTP and the Kafka command topic',
   }
 
   it('runs a RequestImport from the command topic as it runs the same request over HTTP, going on past garbage commands, each rejected', async () => {
+    const { pipeline, api, messaging, sources, jobIds } = suite;
     const file = peopleFile(120);
     const url = await sources.put('people.csv', file.body);
     const [overHttp, overKafka] = [await createDestinationTopic(messaging, 'people-http'), await createDestinationTopic(messaging, 'people-kafka')];
@@ -111,6 +93,7 @@ describe('the import pipeline, requested over HTTP and the Kafka command topic',
   });
 
   it('rejects an invalid RequestImport from the command topic as HTTP refuses the same body: its code, reason and fields', async () => {
+    const { api } = suite;
     const body = { sources: [], format: 'XML', destinationTopic: 'anywhere' };
 
     const overHttp = await api.requestImport(body);
@@ -127,6 +110,7 @@ describe('the import pipeline, requested over HTTP and the Kafka command topic',
   });
 
   it('counts a piece once when its work item or its result is delivered again', async () => {
+    const { pipeline, api, messaging, sources, jobIds } = suite;
     const file = cityFile('dup', 120);
     const url = await sources.put('cities.csv', file.body);
     const destinationTopic = await createDestinationTopic(messaging, 'cities-dup');
@@ -183,6 +167,7 @@ describe('the import pipeline, requested over HTTP and the Kafka command topic',
   });
 
   it('gives the same job for the same client token and request, refuses another request under that token, and names the fields of a bad request', async () => {
+    const { api, messaging, sources, jobIds } = suite;
     const url = await sources.put('small.csv', cityFile('idem', 10).body);
     const destinationTopic = await createDestinationTopic(messaging, 'idempotent');
     const body = { sources: [{ url, type: 'object' }], format: 'CSV', destinationTopic, keyField: 'id', clientToken: `idem-${randomUUID()}` };
@@ -212,18 +197,7 @@ describe('the import pipeline, requested over HTTP and the Kafka command topic',
     expect((await api.waitUntilFinished(first.body.id)).status).toBe('Completed');
   });
 
-  it('publishes each job event once to the job-events topic, keyed by job, in order, ending with the terminal event', async () => {
-    expect(await storedJobIds(pipeline.store)).toEqual([...jobIds].sort());
-    await expectJobEventsPublished(pipeline, messaging, jobIds);
-  });
-
-  it('rebuilds from the event store a read model equal to the live one, for every job of this file', async () => {
-    const comparison = await compareRebuildWithLiveReadModel(pipeline);
-
-    expect(comparison.differences).toEqual([]);
-    expect(comparison.rebuiltJobIds).toEqual([...jobIds].sort());
-    expect(comparison.liveJobIds).toEqual(comparison.rebuiltJobIds);
-  });
+  itChecksEveryJobOfTheFile(suite);
 });
 
 function positionOf({ topic, partition, offset, key }: IncomingMessage): Pick<CommandRejected['command'], 'topic' | 'partition' | 'offset' | 'key'> {

@@ -1,43 +1,22 @@
 import { gzipSync } from 'node:zlib';
 import type { PieceSpec } from '@import-jobs/domain';
-import type { Messaging } from '@import-jobs/messaging';
 import type { FixtureFile } from './support/csv-fixture';
 import { cityFile } from './support/fixture-files';
 import { deliveredRecords, expectedRecords, plannedPieces, sortedByOrigin, type DeliveredRecord } from './support/delivered-records';
-import { ImportsApi } from './support/imports-api';
-import { startPipelineApp, type PipelineApp } from './support/pipeline-app';
+import { itChecksEveryJobOfTheFile, usePipelineSuite } from './support/pipeline-suite';
 import { randomSuffix } from './support/random-suffix';
 import { recordObjectReads, startSecondWorker, type ObjectRead, type SecondWorker } from './support/second-worker';
-import { SourceBucket } from './support/source-bucket';
-import { compareRebuildWithLiveReadModel, expectJobEventsPublished, storedJobIds } from './support/suite-checks';
-import { createDestinationTopic, readCommittedUntilNow, testMessaging } from './support/topics';
+import { createDestinationTopic, readCommittedUntilNow } from './support/topics';
 
 // Small pieces, so that files of a few kilobytes are cut into many.
 const pieceSizeBytes = 2048;
 
 describe('the import pipeline, from S3 prefixes, NDJSON, gzip and sources that are not there', () => {
-  let pipeline: PipelineApp;
-  let api: ImportsApi;
-  let messaging: Messaging;
-  let sources: SourceBucket;
   let secondWorker: SecondWorker | undefined;
-  const jobIds: string[] = [];
-
-  beforeAll(async () => {
-    pipeline = await startPipelineApp({ pieceSizeBytes });
-    api = new ImportsApi(pipeline.url, pipeline.log);
-    messaging = testMessaging(pipeline.log);
-    sources = await SourceBucket.create();
-  });
-
-  afterAll(async () => {
-    await messaging?.close();
-    sources?.close();
-    await secondWorker?.app.close();
-    await pipeline?.app.close();
-  });
+  const suite = usePipelineSuite({ pieceSizeBytes, closeBeforeApp: () => secondWorker?.app.close() });
 
   it('imports NDJSON, plain and gzip, with lines that are not records as row failures', async () => {
+    const { api, messaging, sources, jobIds } = suite;
     const plain = ndjsonFile('o', 80, { 10: 'not json {', 20: '[1,2,3]', 30: '{"sku":"","price":1}' });
     const gzipped = ndjsonFile('g', 50, { 7: '{"sku":' });
     const plainUrl = await sources.put('orders/orders.ndjson', plain.body);
@@ -73,6 +52,7 @@ describe('the import pipeline, from S3 prefixes, NDJSON, gzip and sources that a
   });
 
   it('fails a job whose bucket, object or prefix is not there, with a reason that names it', async () => {
+    const { api, messaging, sources, jobIds } = suite;
     await sources.put('only-text/readme.txt', 'id,city\n1,Nowhere\n');
     const [missingBucket, missingKey] = [`pipeline-missing-${randomSuffix()}`, sources.url(`missing/${randomSuffix()}.csv`)];
     // The bucket alone for a missing bucket; the whole URL, key included, for a missing object.
@@ -99,6 +79,7 @@ describe('the import pipeline, from S3 prefixes, NDJSON, gzip and sources that a
   });
 
   it('imports every CSV file under a prefix, sub-folders and gzip included and other formats left out, with pieces shared by two workers', async () => {
+    const { pipeline, api, messaging, sources, jobIds } = suite;
     const csvFiles = new Map<string, FixtureFile>([
       ['batch/a.csv', cityFile('a', 200)],
       ['batch/b.csv', cityFile('b', 200)],
@@ -143,18 +124,7 @@ describe('the import pipeline, from S3 prefixes, NDJSON, gzip and sources that a
     expect(new Set([...byAllInOne, ...byWorker])).toEqual(new Set(pieces.map((piece) => piece.pieceId)));
   });
 
-  it('publishes each job event once to the job-events topic, keyed by job, in order, ending with the terminal event', async () => {
-    expect(await storedJobIds(pipeline.store)).toEqual([...jobIds].sort());
-    await expectJobEventsPublished(pipeline, messaging, jobIds);
-  });
-
-  it('rebuilds from the event store a read model equal to the live one, for every job of this file', async () => {
-    const comparison = await compareRebuildWithLiveReadModel(pipeline);
-
-    expect(comparison.differences).toEqual([]);
-    expect(comparison.rebuiltJobIds).toEqual([...jobIds].sort());
-    expect(comparison.liveJobIds).toEqual(comparison.rebuiltJobIds);
-  });
+  itChecksEveryJobOfTheFile(suite);
 });
 
 /** The pieces whose bytes a process read: a ranged GetObject of its range, or a whole read of its gzip object. */
