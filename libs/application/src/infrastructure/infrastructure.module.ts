@@ -1,5 +1,5 @@
 import { Global, Inject, Logger, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { BucketAlreadyOwnedByYou, CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { EventStoreDBEventStore, PostgreSqlEventStore, type EventStore } from '@import-jobs/event-store';
 import { importJobTopics, type ImportJobTopics, type Messaging } from '@import-jobs/messaging';
 import { createKafkaMessaging } from '@import-jobs/messaging/kafkajs';
@@ -24,12 +24,17 @@ async function openEventStore(config: ServiceConfig): Promise<EventStore> {
   return PostgreSqlEventStore.create({ connectionString: config.databaseUrl, schema: config.eventStoreSchema });
 }
 
-/** The reports bucket is the service's own; creating it on start spares a manual step per environment. */
+/**
+ * The reports bucket is the service's own; creating it on start spares a manual step per
+ * environment. Apps starting together race to create it: losing that race is success.
+ */
 async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
   try {
     await s3.send(new HeadBucketCommand({ Bucket: bucket }));
   } catch {
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await s3.send(new CreateBucketCommand({ Bucket: bucket })).catch((error: unknown) => {
+      if (!(error instanceof BucketAlreadyOwnedByYou)) throw error;
+    });
   }
 }
 
