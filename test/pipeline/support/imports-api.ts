@@ -1,4 +1,5 @@
 import type { ErrorBody } from '@import-jobs/application/http/refusal.filter';
+import type { JobHistoryEntry } from '@import-jobs/application/job-history/job-history.query';
 import type { ImportJobStatus } from '@import-jobs/domain';
 import type { JobResource } from '@import-jobs/read-model';
 import { eventually } from './deadline';
@@ -31,6 +32,32 @@ export class ImportsApi {
   async getJob(jobId: string): Promise<Answer<JobResource & ErrorBody>> {
     const response = await fetch(`${this.baseUrl}/v1/imports/${encodeURIComponent(jobId)}`);
     return { status: response.status, body: (await response.json()) as JobResource & ErrorBody };
+  }
+
+  /** `DELETE /v1/imports/:id`: 204 when the cancel is accepted. */
+  async cancel(jobId: string): Promise<Answer<ErrorBody | null>> {
+    const response = await fetch(`${this.baseUrl}/v1/imports/${encodeURIComponent(jobId)}`, { method: 'DELETE' });
+    const text = await response.text();
+    return { status: response.status, body: text === '' ? null : (JSON.parse(text) as ErrorBody) };
+  }
+
+  /** `GET /v1/imports/:id/events`: the job's audit trail. */
+  async history(jobId: string): Promise<Answer<{ events: JobHistoryEntry[] } & ErrorBody>> {
+    const response = await fetch(`${this.baseUrl}/v1/imports/${encodeURIComponent(jobId)}/events`);
+    return { status: response.status, body: (await response.json()) as { events: JobHistoryEntry[] } & ErrorBody };
+  }
+
+  /** Polls the job until it reaches `status`. */
+  async waitForStatus(jobId: string, status: JobResource['status'], timeoutMs = 60_000): Promise<JobResource> {
+    let last: Answer<JobResource & ErrorBody> | undefined;
+    return eventually(
+      `job ${jobId} to be ${status}`,
+      async () => {
+        last = await this.getJob(jobId);
+        return last.status === 200 && last.body.status === status ? last.body : undefined;
+      },
+      { timeoutMs, explain: () => `Last answer: ${last ? `${last.status} ${JSON.stringify(summary(last.body))}` : 'none'}` },
+    );
   }
 
   /** Requests an import that must be accepted as a new job; returns the job's id. */

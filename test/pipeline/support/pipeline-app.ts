@@ -1,5 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { INestApplicationContext } from '@nestjs/common';
+import type { INestApplicationContext, Type } from '@nestjs/common';
 import { startHttpApp } from '@import-jobs/application/bootstrap';
 import { EVENT_STORE, JOB_VIEWS, S3_CLIENT, TOPICS } from '@import-jobs/application/di-tokens';
 import type { EventStore } from '@import-jobs/event-store';
@@ -33,11 +33,11 @@ export interface PipelineApp {
 
 /**
  * Starts the all-in-one app (HTTP, command topic, workers, planner, finisher, projector, job-events
- * publisher) the way `apps/all-in-one` does, on a free port, with its own topics, schemas and
+ * publisher), or another composition of its modules, the way `apps/all-in-one` does, on a free port, with its own topics, schemas and
  * reports bucket. The service reads its settings from process.env, so they are set before it starts;
  * a second app started later in the same file (a second worker) finds the same ones there.
  */
-export async function startPipelineApp({ pieceSizeBytes }: { pieceSizeBytes: number }): Promise<PipelineApp> {
+export async function startPipelineApp({ pieceSizeBytes, module = AllInOneAppModule }: { pieceSizeBytes: number; module?: Type<unknown> }): Promise<PipelineApp> {
   // The harness's servers: read here so that running outside jest's int project fails clearly.
   for (const name of ['KAFKA_BROKERS', 'DATABASE_URL', 'S3_ENDPOINT', 'S3_REGION', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY']) harnessEnv(name);
   const suffix = randomSuffix();
@@ -59,8 +59,8 @@ export async function startPipelineApp({ pieceSizeBytes }: { pieceSizeBytes: num
     PORT: '0',
   });
   const log = ServiceLog.capture();
-  const { app, url } = await startHttpApp(AllInOneAppModule);
-  if (url === undefined) throw new Error('The all-in-one app started without an HTTP address');
+  const { app, url } = await startHttpApp(module);
+  if (url === undefined) throw new Error('The pipeline app started without an HTTP address');
   return {
     app,
     url,

@@ -1,3 +1,4 @@
+import type { Type } from '@nestjs/common';
 import type { Messaging } from '@import-jobs/messaging';
 import { ImportsApi } from './imports-api';
 import { startPipelineApp, type PipelineApp } from './pipeline-app';
@@ -17,6 +18,8 @@ export interface PipelineSuite {
 
 export interface PipelineSuiteOptions {
   readonly pieceSizeBytes: number;
+  /** The app's modules; the all-in-one app when absent. */
+  readonly module?: Type<unknown>;
   /** Closes what a test started beside the app (a second worker), after the clients and before the app. */
   readonly closeBeforeApp?: () => Promise<void> | undefined;
 }
@@ -27,7 +30,7 @@ export interface PipelineSuiteOptions {
  * returned suite are there from `beforeAll` on: read them inside tests and hooks, not at the top of
  * the `describe`.
  */
-export function usePipelineSuite({ pieceSizeBytes, closeBeforeApp }: PipelineSuiteOptions): PipelineSuite {
+export function usePipelineSuite({ pieceSizeBytes, module, closeBeforeApp }: PipelineSuiteOptions): PipelineSuite {
   let pipeline: PipelineApp | undefined;
   let api: ImportsApi | undefined;
   let messaging: Messaging | undefined;
@@ -35,7 +38,7 @@ export function usePipelineSuite({ pieceSizeBytes, closeBeforeApp }: PipelineSui
   const jobIds: string[] = [];
 
   beforeAll(async () => {
-    pipeline = await startPipelineApp({ pieceSizeBytes });
+    pipeline = await startPipelineApp({ pieceSizeBytes, ...(module && { module }) });
     api = new ImportsApi(pipeline.url, pipeline.log);
     messaging = testMessaging(pipeline.log);
     sources = await SourceBucket.create();

@@ -4,10 +4,14 @@ import { jsonMessageCodec, type IncomingMessage, type JsonObject } from '@import
  * Commands on the command topic. A `RequestImport` carries the same fields as the body of
  * `POST /v1/imports` beside its `type` and `version`; the handler checks them as it checks HTTP.
  */
-export type ImportCommandMessage = { readonly type: 'RequestImport'; readonly version: 1 } & JsonObject;
+export type RequestImportMessage = { readonly type: 'RequestImport'; readonly version: 1 } & JsonObject;
+export type CancelImportMessage = { readonly type: 'CancelImport'; readonly version: 1; readonly jobId: string; readonly reason?: string };
+export type ImportCommandMessage = RequestImportMessage | CancelImportMessage;
 
 export const importCommandCodec = jsonMessageCodec<ImportCommandMessage>({
   'RequestImport.v1': () => true,
+  'CancelImport.v1': ({ jobId, reason }) =>
+    typeof jobId === 'string' && jobId !== '' && (reason === undefined || (typeof reason === 'string' && reason.length <= 1000)),
 });
 
 /** Why a command was refused, with the message itself, so that its producer can act on it. */

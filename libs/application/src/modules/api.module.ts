@@ -1,7 +1,11 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
+import { CancelImportHandler } from '../cancel-import/cancel-import.handler';
+import { CancelImportHttpController } from '../cancel-import/cancel-import.http.controller';
+import { CancelImportKafkaController } from '../cancel-import/cancel-import.kafka.controller';
 import { RefusalFilter } from '../http/refusal.filter';
+import { GetImportJobHistoryHandler, JobHistoryHttpController } from '../job-history/job-history.query';
 import { JobStatusHttpController } from '../job-status/job-status.http.controller';
 import { GetImportJobHandler, ListImportJobsHandler } from '../job-status/job-status.queries';
 import { RequestImportHandler } from '../request-import/request-import.handler';
@@ -12,7 +16,21 @@ import { ReadModelModule } from './read-model.module';
 /** The request side: HTTP and the Kafka command topic, both onto the same command and query bus. */
 @Module({
   imports: [CqrsModule.forRoot(), ReadModelModule],
-  controllers: [RequestImportHttpController, JobStatusHttpController, RequestImportKafkaController],
-  providers: [RequestImportHandler, GetImportJobHandler, ListImportJobsHandler, { provide: APP_FILTER, useClass: RefusalFilter }],
+  controllers: [
+    RequestImportHttpController,
+    RequestImportKafkaController,
+    CancelImportHttpController,
+    CancelImportKafkaController,
+    JobStatusHttpController,
+    JobHistoryHttpController,
+  ],
+  providers: [
+    RequestImportHandler,
+    CancelImportHandler,
+    GetImportJobHandler,
+    ListImportJobsHandler,
+    GetImportJobHistoryHandler,
+    { provide: APP_FILTER, useClass: RefusalFilter },
+  ],
 })
 export class ApiModule {}

@@ -5,6 +5,7 @@ import type { ServiceConfig } from '../config/service-config';
 import { IMPORT_JOB_COMMANDS, LOG, MESSAGING, S3_CLIENT, SERVICE_CONFIG, TOPICS } from '../di-tokens';
 import type { ImportJobCommands } from '../import-job/import-job-commands';
 import { startPieceWorker } from '../process-piece';
+import { pieceAdmissionFromJob } from '../process-piece/piece-admission';
 import { startPieceResultRecorder } from '../record-piece-result/piece-result-recorder';
 import type { Log } from '../shared/log';
 import { BackgroundTasks } from './background-tasks';
@@ -39,6 +40,7 @@ class WorkerTasks extends BackgroundTasks {
             topics,
             groupId: `${prefix}.piece-workers`,
             failuresBucket: config.reportsBucket,
+            admission: pieceAdmissionFromJob(commands),
             log: ({ level, message, details }) => log[level](message, { ...details }),
           }),
       ],

@@ -35,7 +35,19 @@ export interface PieceWorkerOptions {
   readonly log?: PieceWorkerLog;
   /** The clock of each result's `finishedAt`. */
   readonly now?: () => Date;
+  /**
+   * Asked before a piece is imported: whether its job still wants it. Without it, every piece is
+   * imported.
+   */
+  readonly admission?: (item: PieceWorkItem) => Promise<PieceAdmission>;
 }
+
+/**
+ * `import` the piece; `cancel` it, because its job is being cancelled (its result says so, and the
+ * job ends once every piece is settled); or `skip` it, because it is settled already or its job
+ * has ended (only the offset moves on).
+ */
+export type PieceAdmission = 'import' | 'cancel' | 'skip';
 
 export interface PieceWorker {
   /** Lets the piece in hand end (committed or aborted), leaves the group and disconnects the consumer. */
@@ -72,7 +84,7 @@ export async function startPieceWorker(options: PieceWorkerOptions): Promise<Pie
 }
 
 function pieceBatchHandler(options: PieceWorkerOptions): BatchHandler {
-  const { messaging, s3, topics, groupId, failuresBucket, limits, readRetry, log = logToConsole, now = () => new Date() } = options;
+  const { messaging, s3, topics, groupId, failuresBucket, limits, readRetry, log = logToConsole, now = () => new Date(), admission } = options;
   const validators = new RowValidators();
   const awaitingResult = new FailedPiecesAwaitingResult();
 
@@ -91,6 +103,12 @@ function pieceBatchHandler(options: PieceWorkerOptions): BatchHandler {
       const failure = awaitingResult.take(message);
       if (failure !== undefined) {
         await transaction.send([resultMessage(topics.pieceResults, item, { kind: 'failed', reason: failure }, now())]);
+        return;
+      }
+      const admitted = admission ? await admission(item) : 'import';
+      if (admitted === 'skip') return;
+      if (admitted === 'cancel') {
+        await transaction.send([resultMessage(topics.pieceResults, item, { kind: 'cancelled' }, now())]);
         return;
       }
       let outcome: PieceOutcome;

@@ -1,4 +1,4 @@
-import type { ImportJobEvent } from '@import-jobs/domain';
+import { splitEventType, type ImportJobEvent } from '@import-jobs/domain';
 import type { RecordedEvent } from '@import-jobs/event-store';
 import type { OutgoingMessage } from '@import-jobs/messaging';
 
@@ -23,10 +23,10 @@ export const eventIdHeader = 'import-jobs-event-id';
 export const eventTypeHeader = 'import-jobs-event-type';
 
 export function toJobIntegrationMessage(topic: string, event: ImportJobEvent, recorded: RecordedEvent): OutgoingMessage {
-  const separator = event.type.lastIndexOf('.v');
+  const { name, version } = splitEventType(event.type);
   const body: JobIntegrationEvent = {
-    type: event.type.slice(0, separator),
-    version: Number(event.type.slice(separator + 2)),
+    type: name,
+    version,
     eventId: recorded.id,
     jobId: event.data.jobId,
     sequence: Number(recorded.streamRevision),

@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import type { ImportCommandMessage } from '../command-topic/command-messages';
+import type { RequestImportMessage } from '../command-topic/command-messages';
 import type { ImportCommandContext } from '../command-topic/import-command.transport';
 import { RequestImportCommand } from './request-import.handler';
 
@@ -11,7 +11,7 @@ export class RequestImportKafkaController {
 
   /** The message is the HTTP body plus its envelope, which the body check must not see. */
   @EventPattern('RequestImport.v1')
-  async requestImport(@Payload() message: ImportCommandMessage, @Ctx() context: ImportCommandContext): Promise<void> {
+  async requestImport(@Payload() message: RequestImportMessage, @Ctx() context: ImportCommandContext): Promise<void> {
     const { type: _type, version: _version, ...body } = message;
     await this.commandBus.execute(new RequestImportCommand(context.tenantId, body));
   }

@@ -175,6 +175,12 @@ export function isImportJobEvent(event: { type: string }): event is ImportJobEve
   return (importJobEventTypes as readonly string[]).includes(event.type);
 }
 
+/** `PieceCompleted.v1` → `{ name: 'PieceCompleted', version: 1 }`: the contract's two parts. */
+export function splitEventType(type: ImportJobEventType): { readonly name: string; readonly version: number } {
+  const separator = type.lastIndexOf('.v');
+  return { name: type.slice(0, separator), version: Number(type.slice(separator + 2)) };
+}
+
 /** The job event a stored event holds; undefined for an event of another kind in the same store. */
 export function asImportJobEvent(stored: { readonly type: string; readonly data: unknown }): ImportJobEvent | undefined {
   const candidate = { type: stored.type, data: stored.data };

@@ -20,7 +20,7 @@ export interface JobResource {
   readonly status: ImportJobStatus;
   readonly statuses: SeedStatuses;
   readonly definition: ImportDefinition;
-  readonly pieces: { readonly total: number; readonly completed: number; readonly failed: number };
+  readonly pieces: { readonly total: number; readonly completed: number; readonly failed: number; readonly cancelled: number };
   readonly rows: { readonly processed: number; readonly failed: number; readonly imported: number };
   readonly bytes: { readonly total: number; readonly processed: number };
   /** The first 100 rejected rows; every one is in the failure report. */
@@ -62,7 +62,7 @@ export function toJobResource(view: JobView): JobResource {
     status: view.status,
     statuses,
     definition: view.definition,
-    pieces: { total: view.pieces.total, completed: view.pieces.completed, failed: view.pieces.failed },
+    pieces: { total: view.pieces.total, completed: view.pieces.completed, failed: view.pieces.failed, cancelled: view.pieces.cancelled },
     rows: view.rows,
     bytes: view.bytes,
     failures: view.firstFailures,

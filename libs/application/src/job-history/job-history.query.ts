@@ -1,0 +1,69 @@
+import { Controller, Get, Inject, Param } from '@nestjs/common';
+import { QueryBus, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
+import { asImportJobEvent, importJobStreamId, NotFoundError, splitEventType, type ImportJobEvent } from '@import-jobs/domain';
+import { serializePosition, type EventStore, type SerializedPosition } from '@import-jobs/event-store';
+import type { ServiceConfig } from '../config/service-config';
+import { EVENT_STORE, SERVICE_CONFIG } from '../di-tokens';
+
+/** One entry of a job's audit trail: every counter the job shows is the sum of these. */
+export interface JobHistoryEntry {
+  readonly sequence: number;
+  readonly eventId: string;
+  readonly type: string;
+  readonly version: number;
+  readonly occurredAt: string;
+  readonly recordedAt: string;
+  readonly position: SerializedPosition;
+  readonly data: ImportJobEvent['data'];
+}
+
+export class GetImportJobHistoryQuery {
+  constructor(
+    readonly tenantId: string,
+    readonly jobId: string,
+  ) {}
+}
+
+@QueryHandler(GetImportJobHistoryQuery)
+export class GetImportJobHistoryHandler implements IQueryHandler<GetImportJobHistoryQuery, JobHistoryEntry[]> {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  async execute({ tenantId, jobId }: GetImportJobHistoryQuery): Promise<JobHistoryEntry[]> {
+    const entries = (await this.store.readStream(importJobStreamId(jobId))).flatMap((recorded) => {
+      const event = asImportJobEvent(recorded);
+      if (!event) return [];
+      const { name, version } = splitEventType(event.type);
+      return [
+        {
+          sequence: Number(recorded.streamRevision),
+          eventId: recorded.id,
+          type: name,
+          version,
+          occurredAt: event.data.occurredAt,
+          recordedAt: recorded.recordedAt.toISOString(),
+          position: serializePosition(recorded.position),
+          data: event.data,
+        },
+      ];
+    });
+    const [requested] = entries;
+    if (requested?.type !== 'ImportRequested' || (requested.data as { tenantId?: string }).tenantId !== tenantId) {
+      throw new NotFoundError('JOB_NOT_FOUND', `import job ${jobId} does not exist`);
+    }
+    return entries;
+  }
+}
+
+@Controller('v1/imports')
+export class JobHistoryHttpController {
+  constructor(
+    private readonly queryBus: QueryBus,
+    @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
+  ) {}
+
+  /** The job's events in order, with their positions and dates. */
+  @Get(':jobId/events')
+  async history(@Param('jobId') jobId: string): Promise<{ events: JobHistoryEntry[] }> {
+    return { events: await this.queryBus.execute(new GetImportJobHistoryQuery(this.config.defaultTenant, jobId)) };
+  }
+}
