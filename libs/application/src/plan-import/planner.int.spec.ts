@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
   importJobStreamId,
   type ImportDefinition,
@@ -12,8 +12,8 @@ import {
 } from '@import-jobs/domain';
 import { comparePositions, PostgreSqlEventStore } from '@import-jobs/event-store';
 import { importJobTopics, pieceWorkItemCodec, type ImportJobTopics, type IncomingMessage, type Messaging, type PieceWorkItem } from '@import-jobs/messaging';
-import { createS3Client } from '@import-jobs/sources';
 import { Inbox, messagingTestKit, uniqueName } from '../../../messaging/test/kafka-test-kit';
+import { createTestBucket, harnessS3Client } from '../../../../test/harness/s3';
 import { harnessEnv } from '../../../../test/harness/env';
 import { waitFor } from '../../../../tools/stack/wait-for';
 import { ImportJobCommands } from '../import-job/import-job-commands';
@@ -42,7 +42,7 @@ describe('the planner, on PostgreSQL, S3 and Kafka', () => {
   const kit = messagingTestKit();
 
   beforeAll(() => {
-    s3 = s3ClientFor(harnessEnv('S3_ENDPOINT'));
+    s3 = harnessS3Client(harnessEnv('S3_ENDPOINT'));
   });
   afterAll(() => s3.destroy());
 
@@ -50,8 +50,7 @@ describe('the planner, on PostgreSQL, S3 and Kafka', () => {
     // A schema per test: a planner replays its store from the start, and must see only this test's jobs.
     store = await PostgreSqlEventStore.create({ connectionString: harnessEnv('DATABASE_URL'), schema: freshSchema() });
     commands = new ImportJobCommands(store);
-    bucket = `plan-import-${randomUUID()}`;
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    bucket = await createTestBucket(s3, 'plan-import');
     messaging = kit.connect();
     topics = importJobTopics(uniqueName('planner'));
     await messaging.admin.createTopics([{ name: topics.pieces, partitions: 1, replicationFactor: 1 }]);
@@ -218,7 +217,7 @@ describe('the planner, on PostgreSQL, S3 and Kafka', () => {
 
     it('fails a job whose S3 keeps answering 503 once its bounded retries are spent', async () => {
       const slowDown = await startSlowDownServer();
-      const busyS3 = s3ClientFor(slowDown.endpoint);
+      const busyS3 = harnessS3Client(slowDown.endpoint);
       try {
         const jobId = await requestJob({ sources: [{ url: `s3://${bucket}/exports/customers.csv`, type: 'object' }] });
 
@@ -409,13 +408,6 @@ function freshSchema(): string {
   return `plan_import_${randomBytes(6).toString('hex')}`;
 }
 
-function s3ClientFor(endpoint: string): S3Client {
-  return createS3Client({
-    endpoint,
-    region: harnessEnv('S3_REGION'),
-    credentials: { accessKeyId: harnessEnv('S3_ACCESS_KEY_ID'), secretAccessKey: harnessEnv('S3_SECRET_ACCESS_KEY') },
-  });
-}
 
 function requestImport(jobId: string, change: Partial<ImportDefinition>) {
   const definition: ImportDefinition = {

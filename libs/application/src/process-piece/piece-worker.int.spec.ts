@@ -12,8 +12,7 @@ import {
   type PieceResult,
   type PieceWorkItem,
 } from '@import-jobs/messaging';
-import { createS3Client } from '@import-jobs/sources';
-import { harnessEnv } from '../../../../test/harness/env';
+import { harnessS3Client } from '../../../../test/harness/s3';
 import { waitFor } from '../../../../tools/stack/wait-for';
 import { Inbox, kafkaTestTimeoutMs, messagingTestKit, uniqueName } from '../../../messaging/test/kafka-test-kit';
 import type { PieceLimits } from './piece-processor';
@@ -25,11 +24,7 @@ describe('the piece worker, against Kafka and S3', () => {
   let s3: S3Client;
 
   beforeAll(() => {
-    s3 = createS3Client({
-      endpoint: harnessEnv('S3_ENDPOINT'),
-      region: harnessEnv('S3_REGION'),
-      credentials: { accessKeyId: harnessEnv('S3_ACCESS_KEY_ID'), secretAccessKey: harnessEnv('S3_SECRET_ACCESS_KEY') },
-    });
+    s3 = harnessS3Client();
   });
   afterAll(() => s3.destroy());
 

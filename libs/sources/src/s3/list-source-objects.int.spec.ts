@@ -1,25 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { ImportSource } from '@import-jobs/domain';
+import { createTestBucket, harnessS3Client } from '../../../../test/harness/s3';
 import { harnessEnv } from '../../../../test/harness/env';
 import { listSourceObjects, type ListSourceObjectsOptions, type SourceObject } from './list-source-objects';
 import { SourceNotFoundError, SourceUnavailableError } from './object-range-reader';
-import { createS3Client } from './s3-client';
 
 describe('listSourceObjects on the S3 server', () => {
   let s3: S3Client;
   let bucket: string;
 
   beforeAll(() => {
-    s3 = s3ClientFor(harnessEnv('S3_ENDPOINT'));
+    s3 = harnessS3Client(harnessEnv('S3_ENDPOINT'));
   });
   afterAll(() => s3.destroy());
 
   beforeEach(async () => {
-    bucket = `list-sources-${randomUUID()}`;
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    bucket = await createTestBucket(s3, 'list-sources');
   });
 
   async function put(key: string, body: string | Buffer = key): Promise<string> {
@@ -119,7 +118,7 @@ describe('listSourceObjects on the S3 server', () => {
 
   it('reports an S3 that keeps answering 503 SlowDown as retriable, once the SDK has retried', async () => {
     const slowDown = await startSlowDownServer();
-    const busyS3 = s3ClientFor(slowDown.endpoint);
+    const busyS3 = harnessS3Client(slowDown.endpoint);
     try {
       const listing = all(prefixSource(`s3://${bucket}/imports/`), { format: 'CSV' }, busyS3);
 
@@ -141,13 +140,6 @@ describe('listSourceObjects on the S3 server', () => {
 
 // ── Fixtures ──────────────────────────────────────────────────────────────────────────────────
 
-function s3ClientFor(endpoint: string): S3Client {
-  return createS3Client({
-    endpoint,
-    region: harnessEnv('S3_REGION'),
-    credentials: { accessKeyId: harnessEnv('S3_ACCESS_KEY_ID'), secretAccessKey: harnessEnv('S3_SECRET_ACCESS_KEY') },
-  });
-}
 
 function objectSource(url: string): ImportSource {
   return { url, type: 'object' };

@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { PutBucketVersioningCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { createTestBucket, harnessS3Client } from '../../../../test/harness/s3';
 import { harnessEnv } from '../../../../test/harness/env';
 import { freeLoopbackPorts } from '../../../../tools/stack/free-port';
 import {
@@ -13,7 +14,6 @@ import {
   type ObjectRangeRequest,
   type ReadRetryPolicy,
 } from './object-range-reader';
-import { createS3Client } from './s3-client';
 
 const quickRetries: ReadRetryPolicy = { attempts: 3, baseDelayMs: 10, maxDelayMs: 50 };
 
@@ -22,13 +22,12 @@ describe('readObjectRange against the S3 server', () => {
   let bucket: string;
 
   beforeAll(() => {
-    s3 = s3ClientFor(harnessEnv('S3_ENDPOINT'));
+    s3 = harnessS3Client(harnessEnv('S3_ENDPOINT'));
   });
   afterAll(() => s3.destroy());
 
   beforeEach(async () => {
-    bucket = `range-reader-${randomUUID()}`;
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    bucket = await createTestBucket(s3, 'range-reader');
   });
 
   async function put(key: string, body: Buffer): Promise<{ etag: string; versionId?: string }> {
@@ -112,7 +111,7 @@ describe('readObjectRange against the S3 server', () => {
 
     beforeEach(async () => {
       proxy = await FaultInjectingProxy.start(new URL(harnessEnv('S3_ENDPOINT')));
-      proxiedS3 = s3ClientFor(proxy.endpoint);
+      proxiedS3 = harnessS3Client(proxy.endpoint);
     });
     afterEach(async () => {
       proxiedS3.destroy();
@@ -151,7 +150,7 @@ describe('readObjectRange against the S3 server', () => {
 
   it('gives up after a bounded number of attempts on an unreachable server, with a retriable error', async () => {
     const [closedPort] = await freeLoopbackPorts(1);
-    const unreachable = s3ClientFor(`http://127.0.0.1:${closedPort}`);
+    const unreachable = harnessS3Client(`http://127.0.0.1:${closedPort}`);
     try {
       const read = readAll(readObjectRange(unreachable, { bucket, key: 'any', etag: '"abc"', range: 'whole' }, quickRetries));
 
@@ -163,13 +162,6 @@ describe('readObjectRange against the S3 server', () => {
   });
 });
 
-function s3ClientFor(endpoint: string): S3Client {
-  return createS3Client({
-    endpoint,
-    region: harnessEnv('S3_REGION'),
-    credentials: { accessKeyId: harnessEnv('S3_ACCESS_KEY_ID'), secretAccessKey: harnessEnv('S3_SECRET_ACCESS_KEY') },
-  });
-}
 
 async function readAll(chunks: AsyncIterable<Uint8Array>): Promise<Buffer> {
   const parts: Uint8Array[] = [];

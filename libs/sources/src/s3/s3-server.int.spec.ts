@@ -1,7 +1,6 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import {
   CompleteMultipartUploadCommand,
-  CreateBucketCommand,
   CreateMultipartUploadCommand,
   GetObjectCommand,
   ListObjectsV2Command,
@@ -10,8 +9,7 @@ import {
   UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { harnessEnv } from '../../../../test/harness/env';
-import { createS3Client } from './s3-client';
+import { createTestBucket, harnessS3Client } from '../../../../test/harness/s3';
 
 /**
  * What the sources need from an S3-compatible server, checked against the one the harness starts:
@@ -22,17 +20,12 @@ describe('the S3 server, through createS3Client', () => {
   let bucket: string;
 
   beforeAll(() => {
-    s3 = createS3Client({
-      endpoint: harnessEnv('S3_ENDPOINT'),
-      region: harnessEnv('S3_REGION'),
-      credentials: { accessKeyId: harnessEnv('S3_ACCESS_KEY_ID'), secretAccessKey: harnessEnv('S3_SECRET_ACCESS_KEY') },
-    });
+    s3 = harnessS3Client();
   });
   afterAll(() => s3.destroy());
 
   beforeEach(async () => {
-    bucket = `sources-${randomUUID()}`;
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    bucket = await createTestBucket(s3, 'sources');
   });
 
   async function put(key: string, body: Buffer): Promise<string> {
