@@ -108,7 +108,7 @@ describe('the import pipeline, from S3 prefixes, NDJSON, gzip and sources that a
 
     const validRows = [...csvFiles.values()].reduce((sum, file) => sum + file.rows.length, 0);
     expect(job).toMatchObject({ status: 'Completed', rows: { processed: validRows, failed: 0, imported: validRows } });
-    expect(job.pieces).toEqual({ total: pieces.length, completed: pieces.length, failed: 0 });
+    expect(job.pieces).toEqual({ total: pieces.length, completed: pieces.length, failed: 0, cancelled: 0 });
     expect(new Set(pieces.map((piece) => piece.object.key))).toEqual(new Set(csvFiles.keys()));
     // Several pieces per plain file; a gzip file cannot be entered in the middle, so it is one.
     const piecesPerFile = [...csvFiles.keys()].map((key) => ({ key, pieces: pieces.filter((piece) => piece.object.key === key).length }));
