@@ -57,9 +57,11 @@ export function loadServiceConfig(env: Env = process.env): ServiceConfig {
     }
     return value;
   };
-  const identifier = (name: string, fallback: string): string => {
+  const identifier = (name: string, fallback: string, maxLength: number): string => {
     const value = text(name, fallback);
-    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(value)) problems.push(`${name} must be a lower-case SQL identifier, not "${value}"`);
+    if (!/^[a-z_][a-z0-9_]*$/.test(value) || value.length > maxLength) {
+      problems.push(`${name} must be a lower-case SQL identifier of at most ${maxLength} characters, not "${value}"`);
+    }
     return value;
   };
   const list = (name: string): string[] =>
@@ -93,8 +95,9 @@ export function loadServiceConfig(env: Env = process.env): ServiceConfig {
     },
     eventStore,
     databaseUrl: text('DATABASE_URL'),
-    eventStoreSchema: identifier('EVENT_STORE_SCHEMA', 'event_store'),
-    readModelSchema: identifier('READ_MODEL_SCHEMA', 'read_model'),
+    // The event store names its NOTIFY channel after its schema, within PostgreSQL's 63 bytes.
+    eventStoreSchema: identifier('EVENT_STORE_SCHEMA', 'event_store', 41),
+    readModelSchema: identifier('READ_MODEL_SCHEMA', 'read_model', 63),
     s3: {
       ...(env.S3_ENDPOINT?.trim() && { endpoint: env.S3_ENDPOINT.trim() }),
       region: text('S3_REGION', 'us-east-1'),
