@@ -2,7 +2,6 @@ import { Module } from '@nestjs/common';
 import { InfrastructureModule } from '@import-jobs/application/infrastructure/infrastructure.module';
 import { ApiModule } from '@import-jobs/application/modules/api.module';
 import { ProjectorModule } from '@import-jobs/application/modules/projector.module';
-import { tenantHeader } from '@import-jobs/application/command-topic/command-messages';
 import { cityFile } from './support/fixture-files';
 import { itChecksEveryJobOfTheFile, usePipelineSuite } from './support/pipeline-suite';
 import { startSecondWorker, type SecondWorker } from './support/second-worker';
@@ -60,7 +59,7 @@ describe('job control: cancel over HTTP and Kafka, and the job history', () => {
     const { jobId } = await processingJob('cancel-kafka');
 
     await messaging.producer.send([
-      { topic: pipeline.topics.commands, key: jobId, value: JSON.stringify({ type: 'CancelImport', version: 1, jobId, reason: 'no longer needed' }), headers: { [tenantHeader]: 'default' } },
+      { topic: pipeline.topics.commands, key: jobId, value: JSON.stringify({ type: 'CancelImport', version: 1, jobId, reason: 'no longer needed' }) },
     ]);
     await api.waitForStatus(jobId, 'Cancelling');
     worker = await startSecondWorker(pipeline);

@@ -3,9 +3,10 @@ import { type INestApplicationContext, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Messaging, ImportJobTopics } from '@import-jobs/messaging';
+import type { ApiKeys } from './access/api-keys';
 import { ImportCommandTransport } from './command-topic/import-command.transport';
 import { ConfigError, loadServiceConfig, type ServiceConfig } from './config/service-config';
-import { LOG, MESSAGING, SERVICE_CONFIG, TOPICS } from './di-tokens';
+import { API_KEYS, LOG, MESSAGING, SERVICE_CONFIG, TOPICS } from './di-tokens';
 import type { Log } from './shared/log';
 
 export interface StartedApp {
@@ -31,6 +32,7 @@ export async function startHttpApp(module: Type<unknown>): Promise<StartedApp> {
         topics: app.get<ImportJobTopics>(TOPICS),
         groupId: `${config.kafka.topicPrefix}.command-handlers`,
         defaultTenant: app.get<ServiceConfig>(SERVICE_CONFIG).defaultTenant,
+        keys: app.get<ApiKeys>(API_KEYS),
         log: app.get<Log>(LOG),
       }),
     },

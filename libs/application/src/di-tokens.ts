@@ -9,3 +9,4 @@ export const JOB_VIEWS = Symbol('JobViews');
 export const JOB_STATUS_QUERIES = Symbol('JobStatusQueries');
 export const JOB_STATUS_PROJECTOR = Symbol('JobStatusProjector');
 export const LOG = Symbol('Log');
+export const API_KEYS = Symbol('ApiKeys');

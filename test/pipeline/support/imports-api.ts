@@ -17,33 +17,43 @@ export class ImportsApi {
   constructor(
     private readonly baseUrl: string,
     private readonly log: ServiceLog,
+    private readonly authorization?: string,
   ) {}
+
+  /** The same API, called with `Authorization: <authorization>`. */
+  as(authorization: string): ImportsApi {
+    return new ImportsApi(this.baseUrl, this.log, authorization);
+  }
+
+  private headers(extra: Record<string, string> = {}): Record<string, string> {
+    return this.authorization === undefined ? extra : { ...extra, authorization: this.authorization };
+  }
 
   /** `POST /v1/imports`; the body is `JobResource` on 200/202 and `ErrorBody` otherwise. */
   async requestImport(body: unknown): Promise<Answer<JobResource & ErrorBody>> {
     const response = await fetch(`${this.baseUrl}/v1/imports`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: this.headers({ 'content-type': 'application/json' }),
       body: JSON.stringify(body),
     });
     return { status: response.status, body: (await response.json()) as JobResource & ErrorBody };
   }
 
   async getJob(jobId: string): Promise<Answer<JobResource & ErrorBody>> {
-    const response = await fetch(`${this.baseUrl}/v1/imports/${encodeURIComponent(jobId)}`);
+    const response = await fetch(`${this.baseUrl}/v1/imports/${encodeURIComponent(jobId)}`, { headers: this.headers() });
     return { status: response.status, body: (await response.json()) as JobResource & ErrorBody };
   }
 
   /** `DELETE /v1/imports/:id`: 204 when the cancel is accepted. */
   async cancel(jobId: string): Promise<Answer<ErrorBody | null>> {
-    const response = await fetch(`${this.baseUrl}/v1/imports/${encodeURIComponent(jobId)}`, { method: 'DELETE' });
+    const response = await fetch(`${this.baseUrl}/v1/imports/${encodeURIComponent(jobId)}`, { method: 'DELETE', headers: this.headers() });
     const text = await response.text();
     return { status: response.status, body: text === '' ? null : (JSON.parse(text) as ErrorBody) };
   }
 
   /** `GET /v1/imports/:id/events`: the job's audit trail. */
   async history(jobId: string): Promise<Answer<{ events: JobHistoryEntry[] } & ErrorBody>> {
-    const response = await fetch(`${this.baseUrl}/v1/imports/${encodeURIComponent(jobId)}/events`);
+    const response = await fetch(`${this.baseUrl}/v1/imports/${encodeURIComponent(jobId)}/events`, { headers: this.headers() });
     return { status: response.status, body: (await response.json()) as { events: JobHistoryEntry[] } & ErrorBody };
   }
 
@@ -58,6 +68,12 @@ export class ImportsApi {
       },
       { timeoutMs, explain: () => `Last answer: ${last ? `${last.status} ${JSON.stringify(summary(last.body))}` : 'none'}` },
     );
+  }
+
+  /** `GET /v1/imports`: the first page of the caller's jobs. */
+  async listJobs(): Promise<Answer<{ jobs: JobResource[]; nextCursor: string | null } & ErrorBody>> {
+    const response = await fetch(`${this.baseUrl}/v1/imports`, { headers: this.headers() });
+    return { status: response.status, body: (await response.json()) as { jobs: JobResource[]; nextCursor: string | null } & ErrorBody };
   }
 
   /** Requests an import that must be accepted as a new job; returns the job's id. */

@@ -37,7 +37,16 @@ export interface PipelineApp {
  * reports bucket. The service reads its settings from process.env, so they are set before it starts;
  * a second app started later in the same file (a second worker) finds the same ones there.
  */
-export async function startPipelineApp({ pieceSizeBytes, module = AllInOneAppModule }: { pieceSizeBytes: number; module?: Type<unknown> }): Promise<PipelineApp> {
+export async function startPipelineApp({
+  pieceSizeBytes,
+  module = AllInOneAppModule,
+  apiKeys = '',
+}: {
+  pieceSizeBytes: number;
+  module?: Type<unknown>;
+  /** `API_KEYS` for this app; none leaves it open. Set every time, since process.env outlives a test file. */
+  apiKeys?: string;
+}): Promise<PipelineApp> {
   // The harness's servers: read here so that running outside jest's int project fails clearly.
   for (const name of ['KAFKA_BROKERS', 'DATABASE_URL', 'S3_ENDPOINT', 'S3_REGION', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY']) harnessEnv(name);
   const suffix = randomSuffix();
@@ -57,6 +66,7 @@ export async function startPipelineApp({ pieceSizeBytes, module = AllInOneAppMod
     KAFKA_CLIENT_ID: `pipeline-test-${suffix}`,
     HOST: '127.0.0.1',
     PORT: '0',
+    API_KEYS: apiKeys,
   });
   const log = ServiceLog.capture();
   const { app, url } = await startHttpApp(module);

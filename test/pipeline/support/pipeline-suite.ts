@@ -20,6 +20,8 @@ export interface PipelineSuiteOptions {
   readonly pieceSizeBytes: number;
   /** The app's modules; the all-in-one app when absent. */
   readonly module?: Type<unknown>;
+  /** The app's `API_KEYS`; an open API when absent. */
+  readonly apiKeys?: string;
   /** Closes what a test started beside the app (a second worker), after the clients and before the app. */
   readonly closeBeforeApp?: () => Promise<void> | undefined;
 }
@@ -30,7 +32,7 @@ export interface PipelineSuiteOptions {
  * returned suite are there from `beforeAll` on: read them inside tests and hooks, not at the top of
  * the `describe`.
  */
-export function usePipelineSuite({ pieceSizeBytes, module, closeBeforeApp }: PipelineSuiteOptions): PipelineSuite {
+export function usePipelineSuite({ pieceSizeBytes, module, apiKeys, closeBeforeApp }: PipelineSuiteOptions): PipelineSuite {
   let pipeline: PipelineApp | undefined;
   let api: ImportsApi | undefined;
   let messaging: Messaging | undefined;
@@ -38,7 +40,7 @@ export function usePipelineSuite({ pieceSizeBytes, module, closeBeforeApp }: Pip
   const jobIds: string[] = [];
 
   beforeAll(async () => {
-    pipeline = await startPipelineApp({ pieceSizeBytes, ...(module && { module }) });
+    pipeline = await startPipelineApp({ pieceSizeBytes, ...(module && { module }), ...(apiKeys !== undefined && { apiKeys }) });
     api = new ImportsApi(pipeline.url, pipeline.log);
     messaging = testMessaging(pipeline.log);
     sources = await SourceBucket.create();

@@ -46,5 +46,5 @@ export function describeCommand(message: IncomingMessage): CommandRejected['comm
   }
 }
 
-/** The header that names the tenant a command acts for. */
-export const tenantHeader = 'import-jobs-tenant';
+/** A command's API key, as HTTP sends it: `Bearer <key>` or `Token <key>`; it names the tenant. */
+export const authorizationHeader = 'authorization';

@@ -5,7 +5,9 @@ import type { Log } from '../shared/log';
 import { InvalidRequestError } from '../request-import/request-import.errors';
 import { isRefusal } from '../shared/refusal';
 import { isMarkedRetriable, retry } from '../shared/retry';
-import { describeCommand, importCommandCodec, tenantHeader, type CommandRejected } from './command-messages';
+import type { ApiKeys } from '../access/api-keys';
+import { tenantFor } from '../access/tenant-access';
+import { authorizationHeader, describeCommand, importCommandCodec, type CommandRejected } from './command-messages';
 
 /** What a command handler learns of the Kafka message beside its payload. */
 export class ImportCommandContext extends BaseRpcContext<[IncomingMessage, string]> {
@@ -23,6 +25,7 @@ export interface ImportCommandTransportOptions {
   readonly topics: ImportJobTopics;
   readonly groupId: string;
   readonly defaultTenant: string;
+  readonly keys: ApiKeys;
   readonly log: Log;
 }
 
@@ -82,8 +85,8 @@ export class ImportCommandTransport extends Server implements CustomTransportStr
     const { type, version } = decoded.message;
     const handler = this.getHandlerByPattern(`${type}.v${version}`);
     if (!handler) return this.reject(message, { code: 'MESSAGE_UNKNOWN_TYPE', reason: `no handler for ${type} version ${version}` });
-    const tenantId = message.headers[tenantHeader] || this.options.defaultTenant;
     try {
+      const tenantId = tenantFor(this.options.keys, this.options.defaultTenant, message.headers[authorizationHeader]);
       await lastValueFrom(this.transformToObservable(await handler(decoded.message, new ImportCommandContext([message, tenantId]))), {
         defaultValue: undefined,
       });

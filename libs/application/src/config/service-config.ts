@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { parseApiKeyEntries, type ApiKeyEntry } from '../access/api-keys';
+
 /** Everything the apps read from the environment, validated once at start. */
 export interface ServiceConfig {
   readonly http: { readonly host: string; readonly port: number };
@@ -27,6 +30,8 @@ export interface ServiceConfig {
   /** Buckets a job may read; empty allows any bucket the credentials reach. */
   readonly allowedBuckets: readonly string[];
   readonly defaultTenant: string;
+  /** Hashed API keys with their tenants; none configured leaves the API open for `defaultTenant`. */
+  readonly apiKeys: readonly ApiKeyEntry[];
 }
 
 export class ConfigError extends Error {
@@ -82,6 +87,21 @@ export function loadServiceConfig(env: Env = process.env): ServiceConfig {
   const secretAccessKey = env.S3_SECRET_ACCESS_KEY?.trim();
   if (Boolean(accessKeyId) !== Boolean(secretAccessKey)) problems.push('S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together');
 
+  const apiKeys = (() => {
+    const fromEnv = parseApiKeyEntries(env.API_KEYS ?? '', 'API_KEYS');
+    const file = env.API_KEYS_FILE?.trim();
+    let fromFile = { entries: [] as ApiKeyEntry[], problems: [] as string[] };
+    if (file) {
+      try {
+        fromFile = parseApiKeyEntries(readFileSync(file, 'utf8'), `API_KEYS_FILE (${file})`);
+      } catch (error) {
+        problems.push(`API_KEYS_FILE cannot be read: ${(error as Error).message}`);
+      }
+    }
+    problems.push(...fromEnv.problems, ...fromFile.problems);
+    return [...fromEnv.entries, ...fromFile.entries];
+  })();
+
   const config: ServiceConfig = {
     http: { host: text('HOST', '127.0.0.1'), port: number('PORT', 3000, { min: 0, max: 65535, integer: true }) },
     kafka: {
@@ -109,6 +129,7 @@ export function loadServiceConfig(env: Env = process.env): ServiceConfig {
     defaultMaxFailedRowRatio: number('MAX_FAILED_ROW_RATIO', 1, { min: 0, max: 1, integer: false }),
     allowedBuckets: list('ALLOWED_BUCKETS'),
     defaultTenant: text('DEFAULT_TENANT', 'default'),
+    apiKeys,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -5,7 +5,8 @@ import { importJobTopics, type ImportJobTopics, type Messaging } from '@import-j
 import { createKafkaMessaging } from '@import-jobs/messaging/kafkajs';
 import { createS3Client } from '@import-jobs/sources';
 import { loadServiceConfig, type ServiceConfig } from '../config/service-config';
-import { EVENT_STORE, IMPORT_JOB_COMMANDS, LOG, MESSAGING, S3_CLIENT, SERVICE_CONFIG, TOPICS } from '../di-tokens';
+import { ApiKeys } from '../access/api-keys';
+import { API_KEYS, EVENT_STORE, IMPORT_JOB_COMMANDS, LOG, MESSAGING, S3_CLIENT, SERVICE_CONFIG, TOPICS } from '../di-tokens';
 import { ImportJobCommands } from '../import-job/import-job-commands';
 import type { Log } from '../shared/log';
 
@@ -70,8 +71,9 @@ async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
       },
     },
     { provide: IMPORT_JOB_COMMANDS, inject: [EVENT_STORE], useFactory: (store: EventStore) => new ImportJobCommands(store) },
+    { provide: API_KEYS, inject: [SERVICE_CONFIG], useFactory: (config: ServiceConfig) => new ApiKeys(config.apiKeys) },
   ],
-  exports: [SERVICE_CONFIG, LOG, TOPICS, EVENT_STORE, MESSAGING, S3_CLIENT, IMPORT_JOB_COMMANDS],
+  exports: [SERVICE_CONFIG, LOG, TOPICS, EVENT_STORE, MESSAGING, S3_CLIENT, IMPORT_JOB_COMMANDS, API_KEYS],
 })
 export class InfrastructureModule implements OnModuleInit, OnApplicationShutdown {
   constructor(

@@ -2,8 +2,8 @@ import { Controller, Get, Inject, Param } from '@nestjs/common';
 import { QueryBus, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { asImportJobEvent, importJobStreamId, NotFoundError, splitEventType, type ImportJobEvent } from '@import-jobs/domain';
 import { serializePosition, type EventStore, type SerializedPosition } from '@import-jobs/event-store';
-import type { ServiceConfig } from '../config/service-config';
-import { EVENT_STORE, SERVICE_CONFIG } from '../di-tokens';
+import { Tenant } from '../access/tenant.guard';
+import { EVENT_STORE } from '../di-tokens';
 
 /** One entry of a job's audit trail: every counter the job shows is the sum of these. */
 export interface JobHistoryEntry {
@@ -56,14 +56,11 @@ export class GetImportJobHistoryHandler implements IQueryHandler<GetImportJobHis
 
 @Controller('v1/imports')
 export class JobHistoryHttpController {
-  constructor(
-    private readonly queryBus: QueryBus,
-    @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
-  ) {}
+  constructor(private readonly queryBus: QueryBus) {}
 
   /** The job's events in order, with their positions and dates. */
   @Get(':jobId/events')
-  async history(@Param('jobId') jobId: string): Promise<{ events: JobHistoryEntry[] }> {
-    return { events: await this.queryBus.execute(new GetImportJobHistoryQuery(this.config.defaultTenant, jobId)) };
+  async history(@Tenant() tenantId: string, @Param('jobId') jobId: string): Promise<{ events: JobHistoryEntry[] }> {
+    return { events: await this.queryBus.execute(new GetImportJobHistoryQuery(tenantId, jobId)) };
   }
 }

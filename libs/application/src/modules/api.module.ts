@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
+import { TenantGuard } from '../access/tenant.guard';
 import { CancelImportHandler } from '../cancel-import/cancel-import.handler';
 import { CancelImportHttpController } from '../cancel-import/cancel-import.http.controller';
 import { CancelImportKafkaController } from '../cancel-import/cancel-import.kafka.controller';
@@ -31,6 +32,7 @@ import { ReadModelModule } from './read-model.module';
     ListImportJobsHandler,
     GetImportJobHistoryHandler,
     { provide: APP_FILTER, useClass: RefusalFilter },
+    { provide: APP_GUARD, useClass: TenantGuard },
   ],
 })
 export class ApiModule {}
