@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { type INestApplicationContext, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import fastifyMultipart from '@fastify/multipart';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Messaging, ImportJobTopics } from '@import-jobs/messaging';
 import type { ApiKeys } from './access/api-keys';
@@ -25,6 +26,8 @@ export async function startHttpApp(module: Type<unknown>): Promise<StartedApp> {
     bufferLogs: false,
   });
   app.enableShutdownHooks();
+  // Uploads stream through as they arrive; the size cap stops one at the limit, not after it.
+  await app.register(fastifyMultipart, { limits: { fileSize: config.maxUploadBytes, files: 1, fields: 20, fieldSize: 1024 * 1024 } });
   app.connectMicroservice(
     {
       strategy: new ImportCommandTransport({

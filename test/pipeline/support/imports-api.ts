@@ -44,6 +44,15 @@ export class ImportsApi {
     return { status: response.status, body: (await response.json()) as JobResource & ErrorBody };
   }
 
+  /** `POST /v1/imports` as a multipart form: the file itself, and the job's fields beside it. */
+  async upload(filename: string, content: Uint8Array | string, fields: Record<string, string>): Promise<Answer<JobResource & ErrorBody>> {
+    const form = new FormData();
+    for (const [name, value] of Object.entries(fields)) form.append(name, value);
+    form.append('file', new Blob([content]), filename);
+    const response = await fetch(`${this.baseUrl}/v1/imports`, { method: 'POST', headers: this.headers(), body: form });
+    return { status: response.status, body: (await response.json()) as JobResource & ErrorBody };
+  }
+
   /** `DELETE /v1/imports/:id`: 204 when the cancel is accepted. */
   async cancel(jobId: string): Promise<Answer<ErrorBody | null>> {
     const response = await fetch(`${this.baseUrl}/v1/imports/${encodeURIComponent(jobId)}`, { method: 'DELETE', headers: this.headers() });

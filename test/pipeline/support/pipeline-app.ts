@@ -41,11 +41,14 @@ export async function startPipelineApp({
   pieceSizeBytes,
   module = AllInOneAppModule,
   apiKeys = '',
+  maxUploadBytes,
 }: {
   pieceSizeBytes: number;
   module?: Type<unknown>;
   /** `API_KEYS` for this app; none leaves it open. Set every time, since process.env outlives a test file. */
   apiKeys?: string;
+  /** `MAX_UPLOAD_BYTES` for this app; the service's default when absent. */
+  maxUploadBytes?: number;
 }): Promise<PipelineApp> {
   // The harness's servers: read here so that running outside jest's int project fails clearly.
   for (const name of ['KAFKA_BROKERS', 'DATABASE_URL', 'S3_ENDPOINT', 'S3_REGION', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY']) harnessEnv(name);
@@ -67,6 +70,7 @@ export async function startPipelineApp({
     HOST: '127.0.0.1',
     PORT: '0',
     API_KEYS: apiKeys,
+    MAX_UPLOAD_BYTES: maxUploadBytes === undefined ? '' : String(maxUploadBytes),
   });
   const log = ServiceLog.capture();
   const { app, url } = await startHttpApp(module);

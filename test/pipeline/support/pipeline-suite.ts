@@ -22,6 +22,8 @@ export interface PipelineSuiteOptions {
   readonly module?: Type<unknown>;
   /** The app's `API_KEYS`; an open API when absent. */
   readonly apiKeys?: string;
+  /** The app's `MAX_UPLOAD_BYTES`; the service's default when absent. */
+  readonly maxUploadBytes?: number;
   /** Closes what a test started beside the app (a second worker), after the clients and before the app. */
   readonly closeBeforeApp?: () => Promise<void> | undefined;
 }
@@ -32,7 +34,7 @@ export interface PipelineSuiteOptions {
  * returned suite are there from `beforeAll` on: read them inside tests and hooks, not at the top of
  * the `describe`.
  */
-export function usePipelineSuite({ pieceSizeBytes, module, apiKeys, closeBeforeApp }: PipelineSuiteOptions): PipelineSuite {
+export function usePipelineSuite({ pieceSizeBytes, module, apiKeys, maxUploadBytes, closeBeforeApp }: PipelineSuiteOptions): PipelineSuite {
   let pipeline: PipelineApp | undefined;
   let api: ImportsApi | undefined;
   let messaging: Messaging | undefined;
@@ -40,7 +42,12 @@ export function usePipelineSuite({ pieceSizeBytes, module, apiKeys, closeBeforeA
   const jobIds: string[] = [];
 
   beforeAll(async () => {
-    pipeline = await startPipelineApp({ pieceSizeBytes, ...(module && { module }), ...(apiKeys !== undefined && { apiKeys }) });
+    pipeline = await startPipelineApp({
+      pieceSizeBytes,
+      ...(module && { module }),
+      ...(apiKeys !== undefined && { apiKeys }),
+      ...(maxUploadBytes !== undefined && { maxUploadBytes }),
+    });
     api = new ImportsApi(pipeline.url, pipeline.log);
     messaging = testMessaging(pipeline.log);
     sources = await SourceBucket.create();

@@ -24,6 +24,9 @@ export interface ServiceConfig {
     readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
   };
   readonly reportsBucket: string;
+  /** Where direct uploads are kept; jobs may always read it, whatever `allowedBuckets` says. */
+  readonly uploadsBucket: string;
+  readonly maxUploadBytes: number;
   readonly reportLinkTtlSeconds: number;
   readonly pieceSizeBytes: number;
   readonly defaultMaxFailedRowRatio: number;
@@ -124,6 +127,8 @@ export function loadServiceConfig(env: Env = process.env): ServiceConfig {
       ...(accessKeyId && secretAccessKey && { credentials: { accessKeyId, secretAccessKey } }),
     },
     reportsBucket: text('REPORTS_BUCKET', 'import-jobs-reports'),
+    uploadsBucket: text('UPLOADS_BUCKET', 'import-jobs-uploads'),
+    maxUploadBytes: number('MAX_UPLOAD_BYTES', 1024 ** 3, { min: 1, max: 5 * 1024 ** 4, integer: true }),
     reportLinkTtlSeconds: number('REPORT_LINK_TTL_SECONDS', 3600, { min: 60, max: 604800, integer: true }),
     pieceSizeBytes: number('PIECE_SIZE_BYTES', 32 * 1024 * 1024, { min: 1024, max: 1024 ** 3, integer: true }),
     defaultMaxFailedRowRatio: number('MAX_FAILED_ROW_RATIO', 1, { min: 0, max: 1, integer: false }),

@@ -4,7 +4,7 @@ import { throwError, type Observable } from 'rxjs';
 import type { FastifyReply } from 'fastify';
 import { IdempotencyConflictError, IllegalStateError, NotFoundError, ValidationError } from '@import-jobs/domain';
 import { UnauthorizedError } from '../access/unauthorized.error';
-import { BucketNotAllowedError, InvalidRequestError } from '../request-import/request-import.errors';
+import { BucketNotAllowedError, InvalidRequestError, PayloadTooLargeError } from '../request-import/request-import.errors';
 import { isRefusal, type Refusal } from '../shared/refusal';
 
 /** One error shape for every refusal: our `code` and `message`, plus Userpilot's `errors` list. */
@@ -17,6 +17,7 @@ export interface ErrorBody {
 
 export function httpStatusOf(refusal: Refusal): number {
   if (refusal instanceof UnauthorizedError) return HttpStatus.UNAUTHORIZED;
+  if (refusal instanceof PayloadTooLargeError) return HttpStatus.PAYLOAD_TOO_LARGE;
   if (refusal instanceof InvalidRequestError || refusal instanceof ValidationError) return HttpStatus.BAD_REQUEST;
   if (refusal instanceof BucketNotAllowedError) return HttpStatus.FORBIDDEN;
   if (refusal instanceof NotFoundError) return HttpStatus.NOT_FOUND;

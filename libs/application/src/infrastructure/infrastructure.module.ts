@@ -26,7 +26,7 @@ async function openEventStore(config: ServiceConfig): Promise<EventStore> {
 }
 
 /**
- * The reports bucket is the service's own; creating it on start spares a manual step per
+ * The reports and uploads buckets are the service's own; creating them on start spares a manual step per
  * environment. Apps starting together race to create it: losing that race is success.
  */
 async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
@@ -67,6 +67,7 @@ async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
       useFactory: async (config: ServiceConfig) => {
         const s3 = createS3Client(config.s3);
         await ensureBucket(s3, config.reportsBucket);
+        await ensureBucket(s3, config.uploadsBucket);
         return s3;
       },
     },

@@ -20,3 +20,13 @@ export class InvalidRequestError extends Error {
     this.name = 'InvalidRequestError';
   }
 }
+
+/** An upload over the configured size: Pinpoint's PayloadTooLarge, a 413. */
+export class PayloadTooLargeError extends Error {
+  readonly code = 'PAYLOAD_TOO_LARGE';
+
+  constructor(maxBytes: number) {
+    super(`file: the upload is larger than the ${maxBytes} bytes allowed`);
+    this.name = 'PayloadTooLargeError';
+  }
+}

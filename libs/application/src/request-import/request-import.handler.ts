@@ -77,9 +77,10 @@ export class RequestImportHandler implements ICommandHandler<RequestImportComman
   private checkBucketsAllowed(input: RequestImportInput): void {
     const allowed = this.config.allowedBuckets;
     if (allowed.length === 0) return;
+    const readable = [...allowed, this.config.uploadsBucket];
     input.sources.forEach((source, index) => {
       const bucket = parseS3Url(source.url)?.bucket;
-      if (bucket !== undefined && !allowed.includes(bucket)) throw new BucketNotAllowedError(`sources[${index}].url`, bucket);
+      if (bucket !== undefined && !readable.includes(bucket)) throw new BucketNotAllowedError(`sources[${index}].url`, bucket);
     });
   }
 }

@@ -1,21 +1,38 @@
-import { Body, Controller, Post, Res } from '@nestjs/common';
+import { Body, Controller, Inject, Post, Req, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import type { FastifyReply } from 'fastify';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { JobResource } from '@import-jobs/read-model';
 import { Tenant } from '../access/tenant.guard';
+import type { ServiceConfig } from '../config/service-config';
+import { S3_CLIENT, SERVICE_CONFIG } from '../di-tokens';
 import { GetImportJobQuery } from '../job-status/job-status.queries';
 import { RequestImportCommand, type RequestImportResult } from './request-import.handler';
+import { requestBodyFromUpload } from './upload';
 
 @Controller('v1/imports')
 export class RequestImportHttpController {
   constructor(
     private readonly commandBus: CommandBus,
     private readonly queryBus: QueryBus,
+    @Inject(S3_CLIENT) private readonly s3: S3Client,
+    @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
   ) {}
 
-  /** 202 for a new job; 200 when the client token names a job already accepted for this request. */
+  /**
+   * A JSON body naming S3 sources, or a multipart form with the file itself (Userpilot's upload).
+   * 202 for a new job; 200 when the client token names a job already accepted for this request.
+   */
   @Post()
-  async requestImport(@Tenant() tenantId: string, @Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply): Promise<JobResource> {
+  async requestImport(
+    @Tenant() tenantId: string,
+    @Body() json: unknown,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<JobResource> {
+    const body = request.isMultipart()
+      ? await requestBodyFromUpload(request, { s3: this.s3, bucket: this.config.uploadsBucket, tenantId, maxBytes: this.config.maxUploadBytes })
+      : json;
     const result: RequestImportResult = await this.commandBus.execute(new RequestImportCommand(tenantId, body));
     void reply.status(result.created ? 202 : 200).header('location', `/v1/imports/${result.jobId}`);
     return this.queryBus.execute(new GetImportJobQuery(tenantId, result.jobId));

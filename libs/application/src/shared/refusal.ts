@@ -1,18 +1,19 @@
 import { DomainError } from '@import-jobs/domain';
 import { UnauthorizedError } from '../access/unauthorized.error';
-import { BucketNotAllowedError, InvalidRequestError } from '../request-import/request-import.errors';
+import { BucketNotAllowedError, InvalidRequestError, PayloadTooLargeError } from '../request-import/request-import.errors';
 
 /**
  * A request refused for what it asks, not for a fault: retrying it unchanged would be refused
  * again. Transports answer it (4xx, a rejection event) instead of retrying it.
  */
-export type Refusal = DomainError | InvalidRequestError | BucketNotAllowedError | UnauthorizedError;
+export type Refusal = DomainError | InvalidRequestError | BucketNotAllowedError | UnauthorizedError | PayloadTooLargeError;
 
 export function isRefusal(error: unknown): error is Refusal {
   return (
     error instanceof DomainError ||
     error instanceof InvalidRequestError ||
     error instanceof BucketNotAllowedError ||
-    error instanceof UnauthorizedError
+    error instanceof UnauthorizedError ||
+    error instanceof PayloadTooLargeError
   );
 }
