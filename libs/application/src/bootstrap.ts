@@ -2,9 +2,11 @@ import 'reflect-metadata';
 import { type INestApplicationContext, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import fastifyMultipart from '@fastify/multipart';
+import fastifyRateLimit, { type RateLimitPluginOptions } from '@fastify/rate-limit';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Messaging, ImportJobTopics } from '@import-jobs/messaging';
 import type { ApiKeys } from './access/api-keys';
+import { TooManyRequestsError } from './access/access.errors';
 import { ImportCommandTransport } from './command-topic/import-command.transport';
 import { ConfigError, loadServiceConfig, type ServiceConfig } from './config/service-config';
 import { API_KEYS, LOG, MESSAGING, SERVICE_CONFIG, TOPICS } from './di-tokens';
@@ -28,6 +30,7 @@ export async function startHttpApp(module: Type<unknown>): Promise<StartedApp> {
   app.enableShutdownHooks();
   // Uploads stream through as they arrive; the size cap stops one at the limit, not after it.
   await app.register(fastifyMultipart, { limits: { fileSize: config.maxUploadBytes, files: 1, fields: 20, fieldSize: 1024 * 1024 } });
+  if (config.rateLimitPerMinute > 0) await app.register(fastifyRateLimit, rateLimitOptions(config.rateLimitPerMinute));
   app.connectMicroservice(
     {
       strategy: new ImportCommandTransport({
@@ -44,6 +47,19 @@ export async function startHttpApp(module: Type<unknown>): Promise<StartedApp> {
   await app.startAllMicroservices();
   await app.listen(config.http.port, config.http.host);
   return { app, url: await app.getUrl() };
+}
+
+/**
+ * Per API key, so that one client cannot starve the others; answered in the service's error shape,
+ * with Retry-After.
+ */
+function rateLimitOptions(max: number): RateLimitPluginOptions {
+  return {
+    max,
+    timeWindow: 60_000,
+    keyGenerator: (request) => request.headers.authorization ?? request.ip,
+    errorResponseBuilder: (_request, { after }) => new TooManyRequestsError(`too many requests: at most ${max} a minute; retry in ${after}`),
+  };
 }
 
 /** Starts an app of background tasks only (the worker and projector apps). */

@@ -80,9 +80,10 @@ export class ImportsApi {
   }
 
   /** `GET /v1/imports`: the first page of the caller's jobs. */
-  async listJobs(): Promise<Answer<{ jobs: JobResource[]; nextCursor: string | null } & ErrorBody>> {
+  async listJobs(): Promise<Answer<{ jobs: JobResource[]; nextCursor: string | null } & ErrorBody> & { retryAfter: string | null }> {
     const response = await fetch(`${this.baseUrl}/v1/imports`, { headers: this.headers() });
-    return { status: response.status, body: (await response.json()) as { jobs: JobResource[]; nextCursor: string | null } & ErrorBody };
+    const body = (await response.json()) as { jobs: JobResource[]; nextCursor: string | null } & ErrorBody;
+    return { status: response.status, body, retryAfter: response.headers.get('retry-after') };
   }
 
   /** Requests an import that must be accepted as a new job; returns the job's id. */

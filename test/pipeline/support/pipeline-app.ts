@@ -42,6 +42,7 @@ export async function startPipelineApp({
   module = AllInOneAppModule,
   apiKeys = '',
   maxUploadBytes,
+  rateLimitPerMinute,
 }: {
   pieceSizeBytes: number;
   module?: Type<unknown>;
@@ -49,6 +50,8 @@ export async function startPipelineApp({
   apiKeys?: string;
   /** `MAX_UPLOAD_BYTES` for this app; the service's default when absent. */
   maxUploadBytes?: number;
+  /** `RATE_LIMIT_PER_MINUTE` for this app; no limit when absent. */
+  rateLimitPerMinute?: number;
 }): Promise<PipelineApp> {
   // The harness's servers: read here so that running outside jest's int project fails clearly.
   for (const name of ['KAFKA_BROKERS', 'DATABASE_URL', 'S3_ENDPOINT', 'S3_REGION', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY']) harnessEnv(name);
@@ -71,6 +74,7 @@ export async function startPipelineApp({
     PORT: '0',
     API_KEYS: apiKeys,
     MAX_UPLOAD_BYTES: maxUploadBytes === undefined ? '' : String(maxUploadBytes),
+    RATE_LIMIT_PER_MINUTE: rateLimitPerMinute === undefined ? '' : String(rateLimitPerMinute),
   });
   const log = ServiceLog.capture();
   const { app, url } = await startHttpApp(module);

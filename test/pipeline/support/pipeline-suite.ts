@@ -24,6 +24,8 @@ export interface PipelineSuiteOptions {
   readonly apiKeys?: string;
   /** The app's `MAX_UPLOAD_BYTES`; the service's default when absent. */
   readonly maxUploadBytes?: number;
+  /** The app's `RATE_LIMIT_PER_MINUTE`; no limit when absent. */
+  readonly rateLimitPerMinute?: number;
   /** Closes what a test started beside the app (a second worker), after the clients and before the app. */
   readonly closeBeforeApp?: () => Promise<void> | undefined;
 }
@@ -34,7 +36,7 @@ export interface PipelineSuiteOptions {
  * returned suite are there from `beforeAll` on: read them inside tests and hooks, not at the top of
  * the `describe`.
  */
-export function usePipelineSuite({ pieceSizeBytes, module, apiKeys, maxUploadBytes, closeBeforeApp }: PipelineSuiteOptions): PipelineSuite {
+export function usePipelineSuite({ pieceSizeBytes, module, apiKeys, maxUploadBytes, rateLimitPerMinute, closeBeforeApp }: PipelineSuiteOptions): PipelineSuite {
   let pipeline: PipelineApp | undefined;
   let api: ImportsApi | undefined;
   let messaging: Messaging | undefined;
@@ -47,6 +49,7 @@ export function usePipelineSuite({ pieceSizeBytes, module, apiKeys, maxUploadByt
       ...(module && { module }),
       ...(apiKeys !== undefined && { apiKeys }),
       ...(maxUploadBytes !== undefined && { maxUploadBytes }),
+      ...(rateLimitPerMinute !== undefined && { rateLimitPerMinute }),
     });
     api = new ImportsApi(pipeline.url, pipeline.log);
     messaging = testMessaging(pipeline.log);

@@ -1,6 +1,6 @@
 import { ApiKeys, parseApiKeyEntries, sha256Of } from './api-keys';
 import { tenantFor } from './tenant-access';
-import { UnauthorizedError } from './unauthorized.error';
+import { UnauthorizedError } from './access.errors';
 
 describe('API keys', () => {
   const entryOf = (tenant: string, key: string) => `${tenant}:${sha256Of(key).toString('hex')}`;

@@ -1,5 +1,5 @@
 import { ApiKeys, presentedKeyOf } from './api-keys';
-import { UnauthorizedError } from './unauthorized.error';
+import { UnauthorizedError } from './access.errors';
 
 /**
  * The tenant a request acts for, from its `Authorization` value (an HTTP header, or a header of a

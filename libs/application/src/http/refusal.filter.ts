@@ -3,7 +3,7 @@ import { BaseExceptionFilter } from '@nestjs/core';
 import { throwError, type Observable } from 'rxjs';
 import type { FastifyReply } from 'fastify';
 import { IdempotencyConflictError, IllegalStateError, NotFoundError, ValidationError } from '@import-jobs/domain';
-import { UnauthorizedError } from '../access/unauthorized.error';
+import { TooManyRequestsError, UnauthorizedError } from '../access/access.errors';
 import { BucketNotAllowedError, InvalidRequestError, PayloadTooLargeError } from '../request-import/request-import.errors';
 import { isRefusal, type Refusal } from '../shared/refusal';
 
@@ -18,6 +18,7 @@ export interface ErrorBody {
 export function httpStatusOf(refusal: Refusal): number {
   if (refusal instanceof UnauthorizedError) return HttpStatus.UNAUTHORIZED;
   if (refusal instanceof PayloadTooLargeError) return HttpStatus.PAYLOAD_TOO_LARGE;
+  if (refusal instanceof TooManyRequestsError) return HttpStatus.TOO_MANY_REQUESTS;
   if (refusal instanceof InvalidRequestError || refusal instanceof ValidationError) return HttpStatus.BAD_REQUEST;
   if (refusal instanceof BucketNotAllowedError) return HttpStatus.FORBIDDEN;
   if (refusal instanceof NotFoundError) return HttpStatus.NOT_FOUND;
