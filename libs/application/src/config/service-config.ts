@@ -27,6 +27,8 @@ export interface ServiceConfig {
   /** Where direct uploads are kept; jobs may always read it, whatever `allowedBuckets` says. */
   readonly uploadsBucket: string;
   readonly maxUploadBytes: number;
+  /** The most a gzip source may inflate to; past it, its piece fails (a guard against gzip bombs). */
+  readonly maxDecompressedBytes: number;
   /** Requests per minute per API key (per address without keys); 0 turns the limit off. */
   readonly rateLimitPerMinute: number;
   readonly reportLinkTtlSeconds: number;
@@ -131,6 +133,7 @@ export function loadServiceConfig(env: Env = process.env): ServiceConfig {
     reportsBucket: text('REPORTS_BUCKET', 'import-jobs-reports'),
     uploadsBucket: text('UPLOADS_BUCKET', 'import-jobs-uploads'),
     maxUploadBytes: number('MAX_UPLOAD_BYTES', 1024 ** 3, { min: 1, max: 5 * 1024 ** 4, integer: true }),
+    maxDecompressedBytes: number('MAX_DECOMPRESSED_BYTES', 10 * 1024 ** 3, { min: 1024, max: 1024 ** 5, integer: true }),
     rateLimitPerMinute: number('RATE_LIMIT_PER_MINUTE', 0, { min: 0, max: 1_000_000, integer: true }),
     reportLinkTtlSeconds: number('REPORT_LINK_TTL_SECONDS', 3600, { min: 60, max: 604800, integer: true }),
     pieceSizeBytes: number('PIECE_SIZE_BYTES', 32 * 1024 * 1024, { min: 1024, max: 1024 ** 3, integer: true }),

@@ -41,6 +41,7 @@ class WorkerTasks extends BackgroundTasks {
             groupId: `${prefix}.piece-workers`,
             failuresBucket: config.reportsBucket,
             admission: pieceAdmissionFromJob(commands),
+            limits: { maxDecompressedBytes: config.maxDecompressedBytes },
             log: ({ level, message, details }) => log[level](message, { ...details }),
           }),
       ],
