@@ -7,6 +7,5 @@ export const TOPICS = Symbol('ImportJobTopics');
 export const S3_CLIENT = Symbol('S3Client');
 export const JOB_VIEWS = Symbol('JobViews');
 export const JOB_STATUS_QUERIES = Symbol('JobStatusQueries');
-export const JOB_STATUS_PROJECTOR = Symbol('JobStatusProjector');
 export const LOG = Symbol('Log');
 export const API_KEYS = Symbol('ApiKeys');
