@@ -4,7 +4,7 @@ import type { ImportJobTopics, IncomingMessage, MessageConsumer, Messaging } fro
 import type { Log } from '../shared/log';
 import { InvalidRequestError } from '../request-import/request-import.errors';
 import { isRefusal } from '../shared/refusal';
-import { isMarkedRetriable, retry } from '../shared/retry';
+import { isMarkedRetriable, retry } from '@import-jobs/retry';
 import type { ApiKeys } from '../access/api-keys';
 import { tenantFor } from '../access/tenant-access';
 import { authorizationHeader, describeCommand, importCommandCodec, type CommandRejected } from './command-messages';

@@ -3,7 +3,7 @@ import { asImportJobEvent, DomainError } from '@import-jobs/domain';
 import { runCheckpointedSubscription, type EventStore, type RecordedEvent, type Subscription } from '@import-jobs/event-store';
 import type { ImportJobCommands } from '../import-job/import-job-commands';
 import type { Log } from '../shared/log';
-import { isMarkedRetriable, retry } from '../shared/retry';
+import { isMarkedRetriable, retry } from '@import-jobs/retry';
 import { writeFailureReport } from './failure-report';
 
 export interface FinisherOptions {

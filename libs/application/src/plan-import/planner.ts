@@ -5,21 +5,15 @@ import type { ImportJobTopics, MessageProducer } from '@import-jobs/messaging';
 import { SourceChangedError, SourceReadError } from '@import-jobs/sources';
 import type { ImportJobCommands } from '../import-job/import-job-commands';
 import { consoleLog, type Log } from '../shared/log';
-import { isMarkedRetriable, retry } from '../shared/retry';
+import { isMarkedRetriable, retry, type RetryPolicy } from '@import-jobs/retry';
 import { failPlanning, planImport, type PlanImportOutcome } from './plan-import';
 import { publishPieces } from './publish-pieces';
-
-export interface PlannerRetryPolicy {
-  readonly attempts: number;
-  readonly baseDelayMs: number;
-  readonly maxDelayMs: number;
-}
 
 /**
  * On top of the SDK's and the range reader's own quick retries: a throttled bucket or a restarting
  * event store stays away for seconds, and planning one job again is cheap next to giving up on it.
  */
-export const defaultPlannerRetryPolicy: PlannerRetryPolicy = { attempts: 5, baseDelayMs: 500, maxDelayMs: 10_000 };
+export const defaultPlannerRetryPolicy: RetryPolicy = { attempts: 5, baseDelayMs: 500, maxDelayMs: 10_000 };
 
 export interface PlannerOptions {
   readonly store: EventStore;
@@ -29,7 +23,7 @@ export interface PlannerOptions {
   readonly topics: Pick<ImportJobTopics, 'pieces'>;
   readonly targetPieceBytes: number;
   readonly subscriptionId: string;
-  readonly retry?: PlannerRetryPolicy;
+  readonly retry?: RetryPolicy;
   readonly log?: Log;
 }
 

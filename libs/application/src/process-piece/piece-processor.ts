@@ -1,3 +1,4 @@
+import type { RetryPolicy } from '@import-jobs/retry';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { assertNever, maxFailuresKept, type PieceFailureReason, type PieceOutcome, type S3Location } from '@import-jobs/domain';
 import {
@@ -14,7 +15,7 @@ import {
   type RowValidator,
 } from '@import-jobs/formats';
 import type { OutgoingMessage, PieceWorkItem, Transaction } from '@import-jobs/messaging';
-import { readObjectRange, SourceReadError, type ReadRetryPolicy } from '@import-jobs/sources';
+import { readObjectRange, SourceReadError } from '@import-jobs/sources';
 import { DestinationBatch, recordBytesBound } from './destination-batch';
 import { PieceFailureList } from './piece-failure-list';
 import type { RowValidators } from './row-validators';
@@ -54,7 +55,7 @@ export interface PieceProcessorDeps {
   /** Tells the consumer group the worker is alive. It throws when the group rebalances, which ends the piece. */
   readonly heartbeat: () => Promise<void>;
   readonly limits?: Partial<PieceLimits>;
-  readonly readRetry?: ReadRetryPolicy;
+  readonly readRetry?: RetryPolicy;
 }
 
 /** Where the full failure list of a piece is written: the same key for every attempt at the piece. */

@@ -11,7 +11,7 @@ import {
   type OutgoingMessage,
   type PieceWorkItem,
 } from '@import-jobs/messaging';
-import type { ReadRetryPolicy } from '@import-jobs/sources';
+import type { RetryPolicy } from '@import-jobs/retry';
 import { processPiece, type PieceLimits } from './piece-processor';
 import { RowValidators } from './row-validators';
 
@@ -31,7 +31,7 @@ export interface PieceWorkerOptions {
   /** The service's own bucket for the failure lists of pieces. */
   readonly failuresBucket: string;
   readonly limits?: Partial<PieceLimits>;
-  readonly readRetry?: ReadRetryPolicy;
+  readonly readRetry?: RetryPolicy;
   readonly log?: PieceWorkerLog;
   /** The clock of each result's `finishedAt`. */
   readonly now?: () => Date;

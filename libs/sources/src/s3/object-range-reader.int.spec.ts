@@ -1,3 +1,4 @@
+import type { RetryPolicy } from '@import-jobs/retry';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,10 +13,9 @@ import {
   SourceUnavailableError,
   SourceUnreadableError,
   type ObjectRangeRequest,
-  type ReadRetryPolicy,
 } from './object-range-reader';
 
-const quickRetries: ReadRetryPolicy = { attempts: 3, baseDelayMs: 10, maxDelayMs: 50 };
+const quickRetries: RetryPolicy = { attempts: 3, baseDelayMs: 10, maxDelayMs: 50 };
 
 describe('readObjectRange against the S3 server', () => {
   let s3: S3Client;

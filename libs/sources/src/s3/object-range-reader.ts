@@ -1,5 +1,5 @@
 import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
-import { setTimeout as delay } from 'node:timers/promises';
+import { isMarkedRetriable, retry, type RetryPolicy } from '@import-jobs/retry';
 
 /** The object version a piece was planned on: reads of any other version must fail, never mix. */
 export interface ObjectVersion {
@@ -16,17 +16,11 @@ export interface ObjectRangeRequest extends ObjectVersion {
   readonly range: ObjectRange;
 }
 
-/** How often the first request is tried when the server is busy or away, and how long to wait between. */
-export interface ReadRetryPolicy {
-  readonly attempts: number;
-  readonly baseDelayMs: number;
-  readonly maxDelayMs: number;
-}
-
 // The SDK already retries each request a few times within ~1 s. These attempts are on top of those,
 // spaced wider, because a throttled bucket stays throttled for seconds, and giving up costs the
 // caller the whole piece (its transaction is aborted and the piece is read again from the start).
-export const defaultReadRetryPolicy: ReadRetryPolicy = { attempts: 4, baseDelayMs: 250, maxDelayMs: 4_000 };
+/** How often the first request is tried when the server is busy or away, and how long to wait between. */
+export const defaultReadRetryPolicy: RetryPolicy = { attempts: 4, baseDelayMs: 250, maxDelayMs: 4_000 };
 
 export type SourceReadErrorCode = 'SOURCE_CHANGED' | 'SOURCE_NOT_FOUND' | 'SOURCE_UNREADABLE' | 'SOURCE_UNAVAILABLE';
 
@@ -80,13 +74,13 @@ export class SourceUnavailableError extends SourceReadError {
 export async function* readObjectRange(
   s3: Pick<S3Client, 'send'>,
   request: ObjectRangeRequest,
-  retry: ReadRetryPolicy = defaultReadRetryPolicy,
+  retryPolicy: RetryPolicy = defaultReadRetryPolicy,
 ): AsyncGenerator<Uint8Array> {
   const { range } = request;
   if (range !== 'whole') checkRange(range);
   if (range !== 'whole' && range.start === range.end) return;
 
-  const response = await openWithRetries(s3, request, retry);
+  const response = await openWithRetries(s3, request, retryPolicy);
   const body = response.Body as AsyncIterable<Uint8Array> | undefined;
   const described = describe(request);
   if (!body) throw new SourceUnavailableError(`${described}: the server sent no body`);
@@ -125,7 +119,7 @@ function checkRange({ start, end }: { start: number; end: number }): void {
   }
 }
 
-async function openWithRetries(s3: Pick<S3Client, 'send'>, request: ObjectRangeRequest, retry: ReadRetryPolicy): Promise<GetObjectCommandOutput> {
+async function openWithRetries(s3: Pick<S3Client, 'send'>, request: ObjectRangeRequest, policy: RetryPolicy): Promise<GetObjectCommandOutput> {
   const { bucket, key, etag, versionId, range } = request;
   const command = new GetObjectCommand({
     Bucket: bucket,
@@ -134,20 +128,16 @@ async function openWithRetries(s3: Pick<S3Client, 'send'>, request: ObjectRangeR
     VersionId: versionId,
     Range: range === 'whole' ? undefined : `bytes=${range.start}-${range.end - 1}`,
   });
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await s3.send(command);
-    } catch (error) {
-      const translated = translateS3Error(error, request);
-      if (!translated.retriable || attempt >= retry.attempts) throw translated;
-      await delay(jitteredDelayMs(retry, attempt));
-    }
-  }
-}
-
-/** "Full jitter": a random wait up to an exponentially growing cap, so that workers throttled together do not retry together. */
-function jitteredDelayMs({ baseDelayMs, maxDelayMs }: ReadRetryPolicy, attempt: number): number {
-  return Math.random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
+  return retry(
+    async () => {
+      try {
+        return await s3.send(command);
+      } catch (error) {
+        throw translateS3Error(error, request);
+      }
+    },
+    { ...policy, isRetriable: isMarkedRetriable },
+  );
 }
 
 const notFoundCodes = new Set(['NoSuchKey', 'NoSuchBucket', 'NoSuchVersion', 'NotFound']);

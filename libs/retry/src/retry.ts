@@ -1,9 +1,13 @@
 import { setTimeout as delay } from 'node:timers/promises';
 
-export interface RetryOptions {
+/** How often and how patiently a fault a retry may cure is retried. */
+export interface RetryPolicy {
   readonly attempts: number;
   readonly baseDelayMs: number;
   readonly maxDelayMs?: number;
+}
+
+export interface RetryOptions extends RetryPolicy {
   /** Only faults a retry can cure are retried; a programmer error or bad input fails at once. */
   readonly isRetriable: (error: unknown) => boolean;
   readonly signal?: AbortSignal;

@@ -1,0 +1,1 @@
+export { isMarkedRetriable, retry, type RetryOptions, type RetryPolicy } from './retry';
