@@ -1,3 +1,4 @@
+import { inTransaction } from '@import-jobs/postgres';
 import { Pool, type PoolClient } from 'pg';
 import { validateAppend } from '../append-validation';
 import { EventIdConflictError, WrongExpectedRevisionError } from '../errors';
@@ -118,7 +119,7 @@ export class PostgreSqlEventStore implements EventStore {
   async appendToStream(streamId: string, events: readonly EventToAppend[], options: AppendOptions = {}): Promise<AppendResult> {
     const expected = options.expectedRevision ?? 'any';
     validateAppend(streamId, events, expected);
-    return withTranslatedErrors(() => this.inTransaction((client) => this.append(client, streamId, events, expected)));
+    return withTranslatedErrors(() => inTransaction(this.pool, (client) => this.append(client, streamId, events, expected)));
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -293,24 +294,6 @@ export class PostgreSqlEventStore implements EventStore {
     await subscription.finished.catch(() => undefined);
   }
 
-  private async inTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    let broken: unknown;
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: unknown) => {
-        broken = rollbackError;
-      });
-      throw error;
-    } finally {
-      // A client whose rollback failed may be mid-transaction: destroy it rather than pool it.
-      client.release(broken instanceof Error ? broken : undefined);
-    }
-  }
 }
 
 class PostgreSqlCheckpointStore implements CheckpointStore {

@@ -1,3 +1,4 @@
+import { migrateUnderLock } from '@import-jobs/postgres';
 import type { Pool } from 'pg';
 
 /** Quoting rules stay trivial, and `event_store_<schema>` stays within PostgreSQL's 63-byte channel names. */
@@ -28,11 +29,8 @@ export function schemaNames(schema: string): SchemaNames {
  * serialises concurrent starters: `CREATE ... IF NOT EXISTS` alone still races on the catalog's
  * unique indexes.
  */
-export async function migrate(pool: Pool, names: SchemaNames): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`import-jobs/event-store/${names.schema}`]);
+export function migrate(pool: Pool, names: SchemaNames): Promise<void> {
+  return migrateUnderLock(pool, `import-jobs/event-store/${names.schema}`, async (client) => {
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${names.schema}`);
     // The stream row is the lock that serialises appenders to one stream, and holds its revision.
     await client.query(`
@@ -63,11 +61,5 @@ export async function migrate(pool: Pool, names: SchemaNames): Promise<void> {
         prepare_position bigint NOT NULL,
         updated_at timestamptz NOT NULL DEFAULT now()
       )`);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }

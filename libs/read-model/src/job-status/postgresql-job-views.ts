@@ -3,7 +3,8 @@ import type { GlobalPosition, RecordedEvent } from '@import-jobs/event-store';
 import { Pool, type PoolClient } from 'pg';
 import type { JobCursor } from './job-cursor';
 import type { JobView } from './job-view';
-import { inTransaction, migrate, readModelNames, type ReadModelNames } from './schema';
+import { inTransaction } from '@import-jobs/postgres';
+import { migrate, readModelNames, type ReadModelNames } from './schema';
 import { jobIdsOf, projectStoredEvents } from './stored-job-events';
 
 export type PostgreSqlJobViewsOptions = ({ readonly connectionString: string } | { readonly pool: Pool }) & {

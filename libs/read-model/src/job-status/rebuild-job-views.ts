@@ -2,7 +2,8 @@ import type { EventStore, GlobalPosition } from '@import-jobs/event-store';
 import { Pool, type PoolClient } from 'pg';
 import { jobStatusProjectionName } from './job-status-projector';
 import { PostgreSqlJobViews } from './postgresql-job-views';
-import { inTransaction, readModelNames } from './schema';
+import { inTransaction } from '@import-jobs/postgres';
+import { readModelNames } from './schema';
 
 export interface RebuildJobViewsOptions {
   readonly store: EventStore;

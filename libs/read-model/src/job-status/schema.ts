@@ -1,4 +1,5 @@
-import type { Pool, PoolClient } from 'pg';
+import { migrateUnderLock } from '@import-jobs/postgres';
+import type { Pool } from 'pg';
 
 /** Quoting stays trivial and every name fits PostgreSQL's 63-byte identifiers, with room for rebuild suffixes. */
 const schemaName = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -24,9 +25,8 @@ export function readModelNames(schema: string): ReadModelNames {
  * Idempotent, so every start runs it; the advisory lock serialises concurrent starters, since
  * `IF NOT EXISTS` alone still races on the catalog's unique indexes.
  */
-export async function migrate(pool: Pool, names: ReadModelNames): Promise<void> {
-  await inTransaction(pool, async (client) => {
-    await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`import-jobs/read-model/${names.schemaName}`]);
+export function migrate(pool: Pool, names: ReadModelNames): Promise<void> {
+  return migrateUnderLock(pool, `import-jobs/read-model/${names.schemaName}`, async (client) => {
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${names.schema}`);
     // Columns only for what queries filter and sort on; the view itself is the jsonb document.
     // job_id sorts bytewise (COLLATE "C") so that the listing order, and with it every cursor,
@@ -51,23 +51,4 @@ export async function migrate(pool: Pool, names: ReadModelNames): Promise<void> 
         updated_at timestamptz NOT NULL DEFAULT now()
       )`);
   });
-}
-
-export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  try {
-    await client.query('BEGIN');
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch((rollbackError: unknown) => {
-      broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
-    });
-    throw error;
-  } finally {
-    // A client whose rollback failed may still be inside the transaction: destroy it, don't pool it.
-    client.release(broken);
-  }
 }
