@@ -3,6 +3,7 @@ import { closeSync, openSync, readSync, rmSync, fstatSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
+import { waitFor } from './wait-for';
 
 export const javaExecutable = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
 
@@ -139,4 +140,34 @@ function tailOf(file: string, maxBytes = 4096): string {
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
+}
+
+/** A server started by the stack: where its log is, how to learn it died, how to stop it. */
+export interface JvmServer {
+  /** The server's WARN-level log, inside its folder (deleted by stop). */
+  logFile: string;
+  /** Aborted if the server exits before stop(). */
+  died: AbortSignal;
+  stop(): Promise<void>;
+}
+
+export interface JvmServerOptions extends JvmOptions {
+  /** Answers true once the server serves, not merely listens. */
+  answers(): Promise<boolean>;
+  readyTimeoutMs: number;
+}
+
+/**
+ * Starts a JVM and waits, with a deadline, until it answers; a server that dies or never answers
+ * is stopped (its folder deleted) before the failure is thrown.
+ */
+export async function startJvmServer({ answers, readyTimeoutMs, ...jvmOptions }: JvmServerOptions): Promise<JvmServer> {
+  const jvm = startJvm(jvmOptions);
+  try {
+    await waitFor(`${jvmOptions.name} to answer`, answers, { timeoutMs: readyTimeoutMs, intervalMs: 200, signal: jvm.died });
+  } catch (error) {
+    await jvm.stop();
+    throw error;
+  }
+  return { logFile: jvmOptions.logFile, died: jvm.died, stop: jvm.stop };
 }

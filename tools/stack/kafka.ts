@@ -5,21 +5,15 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { freeLoopbackPorts } from './free-port';
-import { lightJvmFlags, startJvm } from './jvm';
+import { lightJvmFlags, startJvm, startJvmServer, type JvmServer } from './jvm';
 import { fetchMavenRuntime, type FetchedRuntime } from './maven-runtime';
-import { waitFor } from './wait-for';
 
 export function fetchKafka(): Promise<FetchedRuntime> {
   return fetchMavenRuntime({ name: 'kafka', pomPath: join(__dirname, 'kafka', 'pom.xml'), versionProperty: 'kafka.version' });
 }
 
-export interface KafkaServer {
+export interface KafkaServer extends JvmServer {
   brokers: string[];
-  /** Kafka's WARN-level log, inside the data folder (deleted by stop). */
-  logFile: string;
-  /** Aborted if the broker exits before stop(). */
-  died: AbortSignal;
-  stop(): Promise<void>;
 }
 
 export interface StartKafkaOptions {
@@ -54,23 +48,15 @@ export async function startKafka({ readyTimeoutMs = 60_000 }: StartKafkaOptions 
     });
     if ((await format.exited).code !== 0) throw format.died.reason;
 
-    const jvm = startJvm({
-      name: 'Kafka',
+    const server = await startJvmServer({
+      name: `Kafka on ${brokers.join(',')}`,
       args: [...lightJvmFlags('512m'), ...classPath, 'kafka.Kafka', serverProperties],
       scratchDir,
       logFile,
+      answers: () => clusterAnswers(brokers),
+      readyTimeoutMs,
     });
-    try {
-      await waitFor(`Kafka to answer on ${brokers.join(',')}`, () => clusterAnswers(brokers), {
-        timeoutMs: readyTimeoutMs,
-        intervalMs: 200,
-        signal: jvm.died,
-      });
-    } catch (error) {
-      await jvm.stop();
-      throw error;
-    }
-    return { brokers, logFile, died: jvm.died, stop: jvm.stop };
+    return { ...server, brokers };
   } catch (error) {
     await rm(scratchDir, { recursive: true, force: true });
     throw error;

@@ -3,25 +3,19 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freeLoopbackPorts } from './free-port';
-import { lightJvmFlags, startJvm } from './jvm';
+import { lightJvmFlags, startJvmServer, type JvmServer } from './jvm';
 import { fetchMavenRuntime, type FetchedRuntime } from './maven-runtime';
-import { waitFor } from './wait-for';
 
 export function fetchS3Mock(): Promise<FetchedRuntime> {
   return fetchMavenRuntime({ name: 's3mock', pomPath: join(__dirname, 's3mock', 'pom.xml'), versionProperty: 's3mock.version' });
 }
 
-export interface S3Server {
+export interface S3Server extends JvmServer {
   endpoint: string;
   region: string;
   /** S3Mock accepts any credentials; fixed ones keep clients' signing code on the real path. */
   accessKeyId: string;
   secretAccessKey: string;
-  /** S3Mock's WARN-level log, inside its folder (deleted by stop). */
-  logFile: string;
-  /** Aborted if the server exits before stop(). */
-  died: AbortSignal;
-  stop(): Promise<void>;
 }
 
 export interface StartS3Options {
@@ -36,8 +30,8 @@ export async function startS3({ readyTimeoutMs = 60_000 }: StartS3Options = {}):
     const [port] = await freeLoopbackPorts(1);
     const endpoint = `http://127.0.0.1:${port}`;
     const logFile = join(scratchDir, 's3mock.log');
-    const jvm = startJvm({
-      name: 'S3Mock',
+    const server = await startJvmServer({
+      name: `S3Mock on ${endpoint}`,
       args: [
         ...lightJvmFlags('384m'),
         '-jar',
@@ -57,25 +51,15 @@ export async function startS3({ readyTimeoutMs = 60_000 }: StartS3Options = {}):
       ],
       scratchDir,
       logFile,
+      answers: () => listsBuckets(endpoint),
+      readyTimeoutMs,
     });
-    try {
-      await waitFor(`S3Mock to answer on ${endpoint}`, () => listsBuckets(endpoint), {
-        timeoutMs: readyTimeoutMs,
-        intervalMs: 200,
-        signal: jvm.died,
-      });
-    } catch (error) {
-      await jvm.stop();
-      throw error;
-    }
     return {
+      ...server,
       endpoint,
       region: 'us-east-1',
       accessKeyId: 'import-jobs',
       secretAccessKey: 'import-jobs-secret',
-      logFile,
-      died: jvm.died,
-      stop: jvm.stop,
     };
   } catch (error) {
     await rm(scratchDir, { recursive: true, force: true });
