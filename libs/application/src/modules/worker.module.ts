@@ -42,7 +42,7 @@ class WorkerTasks extends BackgroundTasks {
             failuresBucket: config.reportsBucket,
             admission: pieceAdmissionFromJob(commands),
             limits: { maxDecompressedBytes: config.maxDecompressedBytes },
-            log: ({ level, message, details }) => log[level](message, { ...details }),
+            log,
           }),
       ],
       ['piece-result recorder', () => startPieceResultRecorder({ messaging, commands, topics, groupId: `${prefix}.piece-results`, log })],

@@ -16,7 +16,20 @@ import { harnessS3Client } from '../../../../test/harness/s3';
 import { waitFor } from '../../../../tools/stack/wait-for';
 import { Inbox, kafkaTestTimeoutMs, messagingTestKit, uniqueName } from '../../../messaging/test/kafka-test-kit';
 import type { PieceLimits } from './piece-processor';
-import { startPieceWorker, type PieceWorkerLogEntry } from './piece-worker';
+import type { Log } from '../shared/log';
+import { startPieceWorker } from './piece-worker';
+
+interface LogEntry {
+  readonly level: keyof Log;
+  readonly message: string;
+  readonly details: Readonly<Record<string, unknown>>;
+}
+
+/** A log that keeps what the worker says, for the tests to read. */
+function keptLog(entries: LogEntry[]): Log {
+  const keep = (level: keyof Log) => (message: string, details: Record<string, unknown> = {}) => void entries.push({ level, message, details });
+  return { info: keep('info'), warn: keep('warn'), error: keep('error') };
+}
 
 describe('the piece worker, against Kafka and S3', () => {
   jest.setTimeout(kafkaTestTimeoutMs);
@@ -271,7 +284,7 @@ describe('the piece worker, against Kafka and S3', () => {
     if (createFailuresBucket) await s3.send(new CreateBucketCommand({ Bucket: failuresBucket }));
     const groupId = uniqueName('piece-workers');
     const jobId = randomUUID();
-    const logs: PieceWorkerLogEntry[] = [];
+    const logs: LogEntry[] = [];
     const results = new Inbox();
     await setup.createConsumer({ groupId: uniqueName('results') }).run({ topics: [topics.pieceResults], fromBeginning: true, eachMessage: results.add });
 
@@ -310,7 +323,7 @@ describe('the piece worker, against Kafka and S3', () => {
 
       async startWorker(limits: Partial<PieceLimits> = {}): Promise<void> {
         const messaging: Messaging = kit.connect();
-        await startPieceWorker({ messaging, s3, topics, groupId, failuresBucket, limits, log: (entry) => logs.push(entry) });
+        await startPieceWorker({ messaging, s3, topics, groupId, failuresBucket, limits, log: keptLog(logs) });
       },
 
       publish(item: PieceWorkItem): Promise<void> {

@@ -1,3 +1,4 @@
+import { consoleLog, type Log } from '../shared/log';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { PieceFailureReason, PieceOutcome } from '@import-jobs/domain';
 import {
@@ -15,13 +16,6 @@ import type { RetryPolicy } from '@import-jobs/retry';
 import { processPiece, type PieceLimits } from './piece-processor';
 import { RowValidators } from './row-validators';
 
-export interface PieceWorkerLogEntry {
-  readonly level: 'warn' | 'error';
-  readonly message: string;
-  readonly details: Readonly<Record<string, unknown>>;
-}
-
-export type PieceWorkerLog = (entry: PieceWorkerLogEntry) => void;
 
 export interface PieceWorkerOptions {
   readonly messaging: Messaging;
@@ -32,7 +26,7 @@ export interface PieceWorkerOptions {
   readonly failuresBucket: string;
   readonly limits?: Partial<PieceLimits>;
   readonly readRetry?: RetryPolicy;
-  readonly log?: PieceWorkerLog;
+  readonly log?: Log;
   /** The clock of each result's `finishedAt`. */
   readonly now?: () => Date;
   /**
@@ -54,7 +48,6 @@ export interface PieceWorker {
   stop(): Promise<void>;
 }
 
-const logToConsole: PieceWorkerLog = ({ level, message, details }) => console[level](`[piece-worker] ${message}`, details);
 
 /**
  * A member of the worker group on the pieces topic. Each work item is imported in one Kafka
@@ -84,7 +77,7 @@ export async function startPieceWorker(options: PieceWorkerOptions): Promise<Pie
 }
 
 function pieceBatchHandler(options: PieceWorkerOptions): BatchHandler {
-  const { messaging, s3, topics, groupId, failuresBucket, limits, readRetry, log = logToConsole, now = () => new Date(), admission } = options;
+  const { messaging, s3, topics, groupId, failuresBucket, limits, readRetry, log = consoleLog, now = () => new Date(), admission } = options;
   const validators = new RowValidators();
   const awaitingResult = new FailedPiecesAwaitingResult();
 
@@ -96,7 +89,7 @@ function pieceBatchHandler(options: PieceWorkerOptions): BatchHandler {
       const decoded = pieceWorkItemCodec.decode(message.value);
       if (!decoded.ok) {
         // Without a job id there is nobody to give a result to: only the offset moves on.
-        log({ level: 'error', message: 'Skipped a work item that does not decode', details: { ...positionOf(message), reason: decoded.reason, detail: decoded.detail } });
+        log.error('Skipped a work item that does not decode', { ...positionOf(message), reason: decoded.reason, detail: decoded.detail });
         return;
       }
       const item = decoded.message;
@@ -115,7 +108,7 @@ function pieceBatchHandler(options: PieceWorkerOptions): BatchHandler {
       try {
         outcome = await processPiece(item, transaction, { s3, failuresBucket, validators, heartbeat: context.heartbeat, limits, readRetry });
       } catch (error) {
-        log({ level: 'warn', message: `Piece ${item.piece.pieceId} of job ${item.jobId} is aborted and will be read again`, details: { ...positionOf(message), error: messageOf(error) } });
+        log.warn(`Piece ${item.piece.pieceId} of job ${item.jobId} is aborted and will be read again`, { ...positionOf(message), error: messageOf(error) });
         throw withRetriableFlag(error);
       }
       if (outcome.kind === 'failed') {
@@ -133,7 +126,7 @@ function pieceBatchHandler(options: PieceWorkerOptions): BatchHandler {
       // The abort was the point: the handler has already sought back to the work item, whose
       // redelivery now records the failure. Anything else is a fault for the consumer to retry.
       if (!(error instanceof PieceRecordsDiscarded)) throw error;
-      log({ level: 'warn', message: error.message, details: { reason: error.reason } });
+      log.warn(error.message, { reason: error.reason });
     }
   };
 }
