@@ -2,7 +2,6 @@ import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { IMPORT_JOB_COMMANDS } from '../di-tokens';
 import type { ImportJobCommands } from '../import-job/import-job-commands';
-import { loadTenantJob } from '../import-job/tenant-job';
 
 export class CancelImportCommand {
   constructor(
@@ -21,11 +20,9 @@ export class CancelImportHandler implements ICommandHandler<CancelImportCommand,
   constructor(@Inject(IMPORT_JOB_COMMANDS) private readonly commands: ImportJobCommands) {}
 
   async execute({ tenantId, jobId, reason }: CancelImportCommand): Promise<void> {
-    await loadTenantJob(this.commands, tenantId, jobId);
-    await this.commands.execute({
-      type: 'CancelImport.v1',
-      data: { jobId, ...(reason !== undefined && { reason }) },
-      metadata: { now: new Date().toISOString() },
-    });
+    await this.commands.execute(
+      { type: 'CancelImport.v1', data: { jobId, ...(reason !== undefined && { reason }) }, metadata: { now: new Date().toISOString() } },
+      { onBehalfOf: tenantId },
+    );
   }
 }

@@ -5,6 +5,7 @@ import {
   foldEvents,
   importJobDecider,
   importJobStreamId,
+  NotFoundError,
   type ImportJob,
   type ImportJobCommand,
   type ImportJobEvent,
@@ -53,10 +54,18 @@ export class ImportJobCommands {
     return { job: foldEvents(importJobDecider, events), events, revision: recorded.at(-1)?.streamRevision };
   }
 
-  async execute(command: ImportJobCommand): Promise<CommandOutcome> {
+  /**
+   * `onBehalfOf` names the tenant a caller acts for: another tenant's job is then "not found",
+   * never "forbidden", so that job ids reveal nothing. Internal callers (workers, the planner)
+   * act for the service and leave it out.
+   */
+  async execute(command: ImportJobCommand, { onBehalfOf }: { onBehalfOf?: string } = {}): Promise<CommandOutcome> {
     const { jobId } = command.data;
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
       const { job, revision } = await this.load(jobId);
+      if (onBehalfOf !== undefined && job.status !== 'NotStarted' && job.tenantId !== onBehalfOf) {
+        throw new NotFoundError('JOB_NOT_FOUND', `import job ${jobId} does not exist`);
+      }
       const appended = decide(command, job);
       if (appended.length === 0) return { job, appended, position: undefined };
       try {
