@@ -30,6 +30,13 @@ module.exports = {
       to: { path: 'node_modules/@eventstore/' },
     },
     {
+      name: 'client-stands-alone',
+      comment: "libs/client is for other services: it shares the API's types but loads none of the service's code.",
+      severity: 'error',
+      from: { path: '^libs/client/' },
+      to: { pathNot: ['^libs/client/'], dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},

@@ -20,3 +20,16 @@ export function foldEvents<Event, State>(
 export function assertNever(value: never): never {
   throw new Error(`Unexpected variant: ${JSON.stringify(value)}`);
 }
+
+/**
+ * A command as every aggregate takes it. Time is passed in, never read: `metadata.now` (ISO-8601)
+ * becomes the events' `occurredAt`, so deciding is repeatable in tests and on replay.
+ */
+export type Command<Type extends string, Data> = {
+  readonly type: Type;
+  readonly data: Data;
+  readonly metadata: { readonly now: string };
+};
+
+/** An event as every aggregate records it; its type string, with its version, is a stored contract. */
+export type Event<Type extends string, Data> = { readonly type: Type; readonly data: Data };

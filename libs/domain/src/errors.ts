@@ -31,7 +31,8 @@ export type IllegalStateCode =
   | 'JOB_CANCELLING'
   | 'JOB_NOT_FINISHING'
   | 'PLAN_ALREADY_RECORDED'
-  | 'JOB_NOT_CANCELLING';
+  | 'JOB_NOT_CANCELLING'
+  | 'UPLOAD_ALREADY_RECEIVED';
 
 /** The command makes no sense in the job's current status: a 409. */
 export class IllegalStateError extends DomainError {
@@ -44,7 +45,7 @@ export class IllegalStateError extends DomainError {
   }
 }
 
-export type NotFoundCode = 'JOB_NOT_FOUND' | 'PIECE_NOT_FOUND';
+export type NotFoundCode = 'JOB_NOT_FOUND' | 'PIECE_NOT_FOUND' | 'UPLOAD_NOT_FOUND';
 
 export class NotFoundError extends DomainError {
   constructor(
@@ -61,5 +62,32 @@ export class IdempotencyConflictError extends DomainError {
 
   constructor(readonly jobId: string) {
     super(`clientToken was already used for job ${jobId} with a different request`);
+  }
+}
+
+export type UploadUnusableCode = 'UPLOAD_EXPIRED' | 'UPLOAD_NOT_READY';
+
+/** An upload that cannot be imported as it stands: expired, or its bytes never arrived. A 400. */
+export class UploadUnusableError extends DomainError {
+  readonly field = 'uploadId';
+
+  constructor(
+    readonly code: UploadUnusableCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** An upload is imported once; another request naming it is a conflict that names the job. */
+export class UploadAlreadyUsedError extends DomainError {
+  readonly code = 'UPLOAD_ALREADY_USED';
+  readonly field = 'uploadId';
+
+  constructor(
+    readonly uploadId: string,
+    readonly jobId: string,
+  ) {
+    super(`upload ${uploadId} was already imported by job ${jobId}; start a new upload to import again`);
   }
 }

@@ -2,3 +2,5 @@ export * from './decider';
 export * from './errors';
 export * from './json';
 export * from './import-job';
+export * from './upload';
+export * from './admission';

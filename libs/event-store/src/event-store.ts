@@ -115,6 +115,8 @@ export interface EventStore {
   appendToStream(streamId: string, events: readonly EventToAppend[], options?: AppendOptions): Promise<AppendResult>;
   /** The stream's events in revision order; `[]` for a stream that does not exist. */
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  /** The stream's last event, read without reading the rest; `undefined` for a stream that does not exist. */
+  readLastEvent(streamId: string): Promise<RecordedEvent | undefined>;
   /** Events of all streams in global order, system events excluded. */
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   /** A catch-up subscription: every event after `after`, then live events as they are written. */

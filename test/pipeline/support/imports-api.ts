@@ -1,5 +1,6 @@
 import type { ErrorBody } from '@import-jobs/application/http/refusal.filter';
 import type { JobHistoryEntry } from '@import-jobs/application/job-history/job-history.query';
+import type { UploadResource } from '@import-jobs/application/uploads/upload-commands';
 import type { ImportJobStatus } from '@import-jobs/domain';
 import type { JobResource } from '@import-jobs/read-model';
 import { eventually } from './deadline';
@@ -30,13 +31,13 @@ export class ImportsApi {
   }
 
   /** `POST /v1/imports`; the body is `JobResource` on 200/202 and `ErrorBody` otherwise. */
-  async requestImport(body: unknown): Promise<Answer<JobResource & ErrorBody>> {
+  async requestImport(body: unknown): Promise<Answer<JobResource & ErrorBody> & { retryAfter: string | null }> {
     const response = await fetch(`${this.baseUrl}/v1/imports`, {
       method: 'POST',
       headers: this.headers({ 'content-type': 'application/json' }),
       body: JSON.stringify(body),
     });
-    return { status: response.status, body: (await response.json()) as JobResource & ErrorBody };
+    return { status: response.status, body: (await response.json()) as JobResource & ErrorBody, retryAfter: response.headers.get('retry-after') };
   }
 
   async getJob(jobId: string): Promise<Answer<JobResource & ErrorBody>> {
@@ -84,6 +85,27 @@ export class ImportsApi {
     const response = await fetch(`${this.baseUrl}/v1/imports`, { headers: this.headers() });
     const body = (await response.json()) as { jobs: JobResource[]; nextCursor: string | null } & ErrorBody;
     return { status: response.status, body, retryAfter: response.headers.get('retry-after') };
+  }
+
+  /** `POST /v1/uploads`: starts an upload, answered with its id and where to PUT its bytes. */
+  async startUpload(filename: string): Promise<Answer<UploadResource & ErrorBody>> {
+    const response = await fetch(`${this.baseUrl}/v1/uploads`, {
+      method: 'POST',
+      headers: this.headers({ 'content-type': 'application/json' }),
+      body: JSON.stringify({ filename }),
+    });
+    return { status: response.status, body: (await response.json()) as UploadResource & ErrorBody };
+  }
+
+  /** PUTs a file's bytes to the `url` an upload was answered with. */
+  async putUploadContent(url: string, content: Uint8Array | string, contentType = 'application/octet-stream'): Promise<Answer<UploadResource & ErrorBody>> {
+    const response = await fetch(`${this.baseUrl}${url}`, { method: 'PUT', headers: this.headers({ 'content-type': contentType }), body: content });
+    return { status: response.status, body: (await response.json()) as UploadResource & ErrorBody };
+  }
+
+  async getUpload(uploadId: string): Promise<Answer<UploadResource & ErrorBody>> {
+    const response = await fetch(`${this.baseUrl}/v1/uploads/${encodeURIComponent(uploadId)}`, { headers: this.headers() });
+    return { status: response.status, body: (await response.json()) as UploadResource & ErrorBody };
   }
 
   /** Requests an import that must be accepted as a new job; returns the job's id. */

@@ -43,6 +43,10 @@ export async function startPipelineApp({
   apiKeys = '',
   maxUploadBytes,
   rateLimitPerMinute,
+  maxRunningJobsPerTenant,
+  uploadTtlSeconds,
+  allowedBuckets,
+  maxDecompressedBytes,
 }: {
   pieceSizeBytes: number;
   module?: Type<unknown>;
@@ -52,6 +56,14 @@ export async function startPipelineApp({
   maxUploadBytes?: number;
   /** `RATE_LIMIT_PER_MINUTE` for this app; no limit when absent. */
   rateLimitPerMinute?: number;
+  /** `MAX_RUNNING_JOBS_PER_TENANT` for this app; no quota when absent. */
+  maxRunningJobsPerTenant?: number;
+  /** `UPLOAD_TTL_SECONDS` for this app; the service's default when absent. */
+  uploadTtlSeconds?: number;
+  /** `ALLOWED_BUCKETS` for this app; any bucket when absent. */
+  allowedBuckets?: readonly string[];
+  /** `MAX_DECOMPRESSED_BYTES` for this app; the service's default when absent. */
+  maxDecompressedBytes?: number;
 }): Promise<PipelineApp> {
   // The harness's servers: read here so that running outside jest's int project fails clearly.
   for (const name of ['KAFKA_BROKERS', 'DATABASE_URL', 'S3_ENDPOINT', 'S3_REGION', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY']) harnessEnv(name);
@@ -75,9 +87,13 @@ export async function startPipelineApp({
     API_KEYS: apiKeys,
     MAX_UPLOAD_BYTES: maxUploadBytes === undefined ? '' : String(maxUploadBytes),
     RATE_LIMIT_PER_MINUTE: rateLimitPerMinute === undefined ? '' : String(rateLimitPerMinute),
+    MAX_RUNNING_JOBS_PER_TENANT: maxRunningJobsPerTenant === undefined ? '' : String(maxRunningJobsPerTenant),
+    UPLOAD_TTL_SECONDS: uploadTtlSeconds === undefined ? '' : String(uploadTtlSeconds),
+    ALLOWED_BUCKETS: allowedBuckets === undefined ? '' : allowedBuckets.join(','),
+    MAX_DECOMPRESSED_BYTES: maxDecompressedBytes === undefined ? '' : String(maxDecompressedBytes),
   });
   const log = ServiceLog.capture();
-  const { app, url } = await startHttpApp(module);
+  const { app, url } = await startHttpApp(module, { logDestination: log });
   if (url === undefined) throw new Error('The pipeline app started without an HTTP address');
   return {
     app,

@@ -26,6 +26,14 @@ export interface PipelineSuiteOptions {
   readonly maxUploadBytes?: number;
   /** The app's `RATE_LIMIT_PER_MINUTE`; no limit when absent. */
   readonly rateLimitPerMinute?: number;
+  /** The app's `MAX_RUNNING_JOBS_PER_TENANT`; no quota when absent. */
+  readonly maxRunningJobsPerTenant?: number;
+  /** The app's `UPLOAD_TTL_SECONDS`; the service's default when absent. */
+  readonly uploadTtlSeconds?: number;
+  /** The app's `ALLOWED_BUCKETS`; any bucket when absent. */
+  readonly allowedBuckets?: readonly string[];
+  /** The app's `MAX_DECOMPRESSED_BYTES`; the service's default when absent. */
+  readonly maxDecompressedBytes?: number;
   /** Closes what a test started beside the app (a second worker), after the clients and before the app. */
   readonly closeBeforeApp?: () => Promise<void> | undefined;
 }
@@ -36,7 +44,7 @@ export interface PipelineSuiteOptions {
  * returned suite are there from `beforeAll` on: read them inside tests and hooks, not at the top of
  * the `describe`.
  */
-export function usePipelineSuite({ pieceSizeBytes, module, apiKeys, maxUploadBytes, rateLimitPerMinute, closeBeforeApp }: PipelineSuiteOptions): PipelineSuite {
+export function usePipelineSuite({ closeBeforeApp, ...appOptions }: PipelineSuiteOptions): PipelineSuite {
   let pipeline: PipelineApp | undefined;
   let api: ImportsApi | undefined;
   let messaging: Messaging | undefined;
@@ -44,13 +52,7 @@ export function usePipelineSuite({ pieceSizeBytes, module, apiKeys, maxUploadByt
   const jobIds: string[] = [];
 
   beforeAll(async () => {
-    pipeline = await startPipelineApp({
-      pieceSizeBytes,
-      ...(module && { module }),
-      ...(apiKeys !== undefined && { apiKeys }),
-      ...(maxUploadBytes !== undefined && { maxUploadBytes }),
-      ...(rateLimitPerMinute !== undefined && { rateLimitPerMinute }),
-    });
+    pipeline = await startPipelineApp(appOptions);
     api = new ImportsApi(pipeline.url, pipeline.log);
     messaging = testMessaging(pipeline.log);
     sources = await SourceBucket.create();

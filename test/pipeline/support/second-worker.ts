@@ -53,6 +53,7 @@ function noticingJoin(messaging: Messaging, topic: string, onJoined: () => void)
           if (run.topics.includes(topic)) onJoined();
         },
         stop: () => consumer.stop(),
+        finished: consumer.finished,
       };
     },
   };
@@ -65,15 +66,17 @@ export interface ObjectRead {
 }
 
 /**
- * Notes every GetObject a client sends for `bucket`, without changing it. The client is the real
- * one, talking to the real server: this only tells which process read which bytes.
+ * Notes every GetObject a client sends for `bucket` (every request of any kind, with
+ * `anyCommand`), without changing it. The client is the real one, talking to the real server: this
+ * only tells which process read which bytes.
  */
-export function recordObjectReads(s3: S3Client, bucket: string): ObjectRead[] {
+export function recordObjectReads(s3: S3Client, bucket: string, { anyCommand = false } = {}): ObjectRead[] {
   const reads: ObjectRead[] = [];
   s3.middlewareStack.add(
     (next, context) => async (args) => {
       const input = args.input as { Bucket?: string; Key?: string; Range?: string };
-      if (context.commandName === 'GetObjectCommand' && input.Bucket === bucket && input.Key !== undefined) reads.push({ key: input.Key, range: input.Range });
+      const counted = anyCommand || (context.commandName === 'GetObjectCommand' && input.Key !== undefined);
+      if (counted && input.Bucket === bucket) reads.push({ key: input.Key ?? '', range: input.Range });
       return next(args);
     },
     { step: 'initialize', name: `pipeline-test-object-reads-${bucket}` },

@@ -7,6 +7,8 @@ import { Logger, type LoggerService } from '@nestjs/common';
  */
 export class ServiceLog implements LoggerService {
   readonly lines: string[] = [];
+  /** The service's structured log entries, as pino wrote them. */
+  readonly entries: Array<Record<string, unknown>> = [];
 
   /** Routes Nest's static logger, which every `new Logger(context)` of the service delegates to, here. */
   static capture(): ServiceLog {
@@ -33,6 +35,15 @@ export class ServiceLog implements LoggerService {
 
   verbose(message: unknown, ...context: unknown[]): void {
     this.add('verbose', message, context);
+  }
+
+  /** pino's destination: the service's JSON lines, kept in the same form as Nest's. */
+  write(json: string): void {
+    const entry = JSON.parse(json) as Record<string, unknown>;
+    this.entries.push(entry);
+    const { level, msg, time: _time, pid: _pid, hostname: _hostname, ...fields } = entry;
+    const name = Number(level) >= 50 ? 'error' : Number(level) >= 40 ? 'warn' : Number(level) >= 30 ? 'log' : 'debug';
+    this.add(name, msg, Object.keys(fields).length > 0 ? [fields] : []);
   }
 
   /** The last warnings and errors, to explain a wait that timed out. */

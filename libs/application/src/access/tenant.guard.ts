@@ -1,8 +1,10 @@
 import { createParamDecorator, Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import type { ServiceConfig } from '../config/service-config';
 import { API_KEYS, SERVICE_CONFIG } from '../di-tokens';
 import type { ApiKeys } from './api-keys';
+import { publicRouteKey } from './public';
 import { tenantFor } from './tenant-access';
 
 type TenantRequest = FastifyRequest & { tenantId?: string };
@@ -16,10 +18,12 @@ export class TenantGuard implements CanActivate {
   constructor(
     @Inject(API_KEYS) private readonly keys: ApiKeys,
     @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
+    private readonly reflector: Reflector,
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
     if (context.getType() !== 'http') return true;
+    if (this.reflector.getAllAndOverride<boolean>(publicRouteKey, [context.getHandler(), context.getClass()])) return true;
     const request = context.switchToHttp().getRequest<TenantRequest>();
     request.tenantId = tenantFor(this.keys, this.config.defaultTenant, request.headers.authorization);
     return true;

@@ -45,30 +45,49 @@ export class ImportCommandTransport extends Server implements CustomTransportStr
 
   async listen(callback: (error?: unknown) => void): Promise<void> {
     try {
-      const { messaging, topics, groupId } = this.options;
-      // A topic created a moment ago may have no leader yet: that passes, so joining is retried,
-      // each time with a fresh consumer.
-      this.consumer = await retry(
-        async () => {
-          const consumer = messaging.createConsumer({ groupId, autoCommit: true });
-          try {
-            await consumer.run({ topics: [topics.commands], fromBeginning: true, eachMessage: (message) => this.dispatch(message) });
-            return consumer;
-          } catch (error) {
-            await consumer.stop().catch(() => undefined);
-            throw error;
-          }
-        },
-        { attempts: 10, baseDelayMs: 500, isRetriable: isMarkedRetriable },
-      );
+      this.keepConsuming(await this.join());
       callback();
     } catch (error) {
       callback(error);
     }
   }
 
+  /** A topic created a moment ago may have no leader yet: that passes, so joining is retried, each time with a fresh consumer. */
+  private async join(): Promise<MessageConsumer> {
+    const { messaging, topics, groupId } = this.options;
+    return retry(
+      async () => {
+        const consumer = messaging.createConsumer({ groupId, autoCommit: true });
+        try {
+          await consumer.run({ topics: [topics.commands], fromBeginning: true, eachMessage: (message) => this.dispatch(message) });
+          return consumer;
+        } catch (error) {
+          await consumer.stop().catch(() => undefined);
+          throw error;
+        }
+      },
+      { attempts: 10, baseDelayMs: 500, isRetriable: isMarkedRetriable },
+    );
+  }
+
+  /** A consumer that crashed for good is replaced, so that commands never stop being taken. */
+  private keepConsuming(consumer: MessageConsumer): void {
+    this.consumer = consumer;
+    consumer.finished.catch(async (error: unknown) => {
+      if (this.consumer !== consumer) return;
+      this.options.log.error('The command consumer crashed; joining the group again', { error: String(error) });
+      try {
+        this.keepConsuming(await this.join());
+      } catch (joinError) {
+        this.options.log.error('The command consumer could not join the group again', { error: String(joinError) });
+      }
+    });
+  }
+
   async close(): Promise<void> {
-    await this.consumer?.stop();
+    const consumer = this.consumer;
+    this.consumer = undefined;
+    await consumer?.stop();
   }
 
   on(): never {

@@ -1,8 +1,6 @@
 import {
   asImportJobEvent,
-  decide,
-  evolve,
-  foldEvents,
+  eventIdentity,
   importJobDecider,
   importJobStreamId,
   NotFoundError,
@@ -10,13 +8,10 @@ import {
   type ImportJobCommand,
   type ImportJobEvent,
 } from '@import-jobs/domain';
-import {
-  EventIdConflictError,
-  WrongExpectedRevisionError,
-  type EventStore,
-  type GlobalPosition,
-} from '@import-jobs/event-store';
-import { toEventToAppend } from './stored-events';
+import type { EventStore, GlobalPosition } from '@import-jobs/event-store';
+import { StreamCommands } from '../event-sourcing/stream-commands';
+
+export { CommandContentionError } from '../event-sourcing/stream-commands';
 
 export interface CommandOutcome {
   /** The job after the command. */
@@ -27,31 +22,21 @@ export interface CommandOutcome {
   readonly position: GlobalPosition | undefined;
 }
 
-/** Raised when racing writers kept changing the stream under every attempt. */
-export class CommandContentionError extends Error {
-  readonly code = 'COMMAND_CONTENTION';
-  readonly retriable = true;
-
-  constructor(jobId: string, attempts: number) {
-    super(`job ${jobId} kept changing during ${attempts} attempts to apply a command`);
-  }
-}
-
-/**
- * Load → decide → append with the expected revision. A conflict means another process wrote
- * first (a concurrent piece result, a duplicate delivery): decide again on the newer state, where a
- * duplicate decides nothing. Domain errors pass through to the caller unchanged.
- */
+/** The import job's commands: decided on the job's stream, appended at the revision they were decided on. */
 export class ImportJobCommands {
-  constructor(
-    private readonly store: EventStore,
-    private readonly maxAttempts = 10,
-  ) {}
+  private readonly streams: StreamCommands<ImportJobCommand, ImportJobEvent, ImportJob>;
+
+  constructor(store: EventStore, maxAttempts = 10) {
+    this.streams = new StreamCommands(
+      store,
+      { decider: importJobDecider, streamId: importJobStreamId, parse: asImportJobEvent, identity: eventIdentity },
+      maxAttempts,
+    );
+  }
 
   async load(jobId: string): Promise<{ job: ImportJob; events: readonly ImportJobEvent[]; revision: bigint | undefined }> {
-    const recorded = await this.store.readStream(importJobStreamId(jobId));
-    const events = recorded.map(asImportJobEvent).filter((event): event is ImportJobEvent => event !== undefined);
-    return { job: foldEvents(importJobDecider, events), events, revision: recorded.at(-1)?.streamRevision };
+    const { state, events, revision } = await this.streams.load(jobId);
+    return { job: state, events, revision };
   }
 
   /**
@@ -61,24 +46,11 @@ export class ImportJobCommands {
    */
   async execute(command: ImportJobCommand, { onBehalfOf }: { onBehalfOf?: string } = {}): Promise<CommandOutcome> {
     const { jobId } = command.data;
-    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
-      const { job, revision } = await this.load(jobId);
+    const { state, appended, position } = await this.streams.execute(jobId, command, (job) => {
       if (onBehalfOf !== undefined && job.status !== 'NotStarted' && job.tenantId !== onBehalfOf) {
         throw new NotFoundError('JOB_NOT_FOUND', `import job ${jobId} does not exist`);
       }
-      const appended = decide(command, job);
-      if (appended.length === 0) return { job, appended, position: undefined };
-      try {
-        const result = await this.store.appendToStream(
-          importJobStreamId(jobId),
-          appended.map((event) => toEventToAppend(jobId, event)),
-          { expectedRevision: revision ?? 'no_stream' },
-        );
-        return { job: appended.reduce(evolve, job), appended, position: result.position };
-      } catch (error) {
-        if (!(error instanceof WrongExpectedRevisionError || error instanceof EventIdConflictError)) throw error;
-      }
-    }
-    throw new CommandContentionError(jobId, this.maxAttempts);
+    });
+    return { job: state, appended, position };
   }
 }

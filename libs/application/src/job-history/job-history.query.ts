@@ -4,6 +4,8 @@ import { asImportJobEvent, importJobStreamId, NotFoundError, splitEventType, typ
 import { serializePosition, type EventStore, type SerializedPosition } from '@import-jobs/event-store';
 import { Tenant } from '../access/tenant.guard';
 import { EVENT_STORE } from '../di-tokens';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, schemaRef } from '../openapi/schemas';
 
 /** One entry of a job's audit trail: every counter the job shows is the sum of these. */
 export interface JobHistoryEntry {
@@ -54,12 +56,17 @@ export class GetImportJobHistoryHandler implements IQueryHandler<GetImportJobHis
   }
 }
 
+@ApiTags('imports')
+@ApiErrors(401, 429, 500)
 @Controller('v1/imports')
 export class JobHistoryHttpController {
   constructor(private readonly queryBus: QueryBus) {}
 
   /** The job's events in order, with their positions and dates. */
   @Get(':jobId/events')
+  @ApiOperation({ summary: "A job's audit trail: every stored event, in order" })
+  @ApiOkResponse({ schema: schemaRef('JobHistory') })
+  @ApiErrors(404)
   async history(@Tenant() tenantId: string, @Param('jobId') jobId: string): Promise<{ events: JobHistoryEntry[] }> {
     return { events: await this.queryBus.execute(new GetImportJobHistoryQuery(tenantId, jobId)) };
   }

@@ -1,15 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { parseS3Url } from '@import-jobs/domain';
+import { parseS3Url, uploadOfTenant, UploadUnusableError, validateDefinition } from '@import-jobs/domain';
 import { compileRowValidator, InvalidRowSchemaError } from '@import-jobs/formats';
 import type { GlobalPosition } from '@import-jobs/event-store';
 import type { ServiceConfig } from '../config/service-config';
-import { IMPORT_JOB_COMMANDS, SERVICE_CONFIG } from '../di-tokens';
+import type { JobAdmissions } from '../admission/job-admissions';
+import { IMPORT_JOB_COMMANDS, JOB_ADMISSIONS, SERVICE_CONFIG, UPLOAD_COMMANDS } from '../di-tokens';
 import type { ImportJobCommands } from '../import-job/import-job-commands';
 import { uuidV5 } from '../import-job/uuid-v5';
+import type { UploadCommands } from '../uploads/upload-commands';
 import { BucketNotAllowedError, InvalidRequestError } from './request-import.errors';
 import { parseRequestImportInput, toDefinition, type RequestImportInput } from './request-import.input';
+import { formatOfFilename } from './upload';
 
 /** The transport-neutral envelope: HTTP and Kafka controllers both send this to the command bus. */
 export class RequestImportCommand {
@@ -30,6 +33,11 @@ export interface RequestImportResult {
  * The job id is derived from tenant and client token, so a retried request (same token) lands on
  * the same stream and the domain recognises it, without a lookup table that could disagree.
  */
+function uploadIdOf(body: unknown): string | undefined {
+  const uploadId = typeof body === 'object' && body !== null ? (body as { uploadId?: unknown }).uploadId : undefined;
+  return typeof uploadId === 'string' ? uploadId : undefined;
+}
+
 export function jobIdFor(tenantId: string, clientToken: string): string {
   return uuidV5(`client-token/${tenantId}/${clientToken}`);
 }
@@ -56,22 +64,56 @@ export class RequestImportHandler implements ICommandHandler<RequestImportComman
   constructor(
     @Inject(IMPORT_JOB_COMMANDS) private readonly commands: ImportJobCommands,
     @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
+    @Inject(UPLOAD_COMMANDS) private readonly uploads: UploadCommands,
+    @Inject(JOB_ADMISSIONS) private readonly admissions: JobAdmissions,
   ) {}
 
   async execute({ tenantId, body }: RequestImportCommand): Promise<RequestImportResult> {
-    const parsed = parseRequestImportInput(body);
+    const uploadId = uploadIdOf(body);
+    const parsed = parseRequestImportInput(uploadId === undefined ? body : await this.withUploadAsSource(tenantId, uploadId, body as object));
     if (!parsed.ok) throw new InvalidRequestError(parsed.problems);
     this.checkBucketsAllowed(parsed.input);
     checkRowSchema(parsed.input);
-    const clientToken = parsed.input.clientToken ?? randomUUID();
+    // An upload is imported once: without a token of its own, the upload names its job.
+    const clientToken = parsed.input.clientToken ?? (uploadId === undefined ? randomUUID() : `upload/${uploadId}`);
     const jobId = jobIdFor(tenantId, clientToken);
     const definition = toDefinition(parsed.input, { maxFailedRowRatio: this.config.defaultMaxFailedRowRatio });
-    const outcome = await this.commands.execute({
-      type: 'RequestImport.v1',
-      data: { jobId, tenantId, clientToken, definition },
-      metadata: { now: new Date().toISOString() },
-    });
-    return { jobId, created: outcome.appended.length > 0, position: outcome.position };
+    // Refused now, before it takes a place under a limit or an upload; the domain checks it again.
+    validateDefinition(definition);
+    const now = new Date().toISOString();
+    const { job } = await this.commands.load(jobId);
+    // A repeated request (same token) is answered by the domain; only a new job must fit the limits.
+    const admission = job.status === 'NotStarted' ? await this.admissions.admit(jobId, tenantId, definition) : undefined;
+    try {
+      if (uploadId !== undefined) {
+        await this.uploads.execute(uploadId, { type: 'ImportUpload.v1', data: { uploadId, tenantId, jobId }, metadata: { now } });
+      }
+      const outcome = await this.commands.execute(
+        { type: 'RequestImport.v1', data: { jobId, tenantId, clientToken, definition }, metadata: { now } },
+        { onBehalfOf: tenantId },
+      );
+      return { jobId, created: outcome.appended.length > 0, position: outcome.position };
+    } catch (error) {
+      await admission?.release();
+      throw error;
+    }
+  }
+
+  /** `uploadId` in place of `sources`: the uploaded object, its format told by its name unless given. */
+  private async withUploadAsSource(tenantId: string, uploadId: string, body: object): Promise<object> {
+    if ('sources' in body) throw new InvalidRequestError([{ field: 'uploadId', message: 'name either sources or an uploadId, not both' }]);
+    const upload = uploadOfTenant((await this.uploads.load(uploadId)).state, uploadId, tenantId);
+    // Whether it is ready, expired or taken is decided when it is imported; its object is known only once received.
+    if (upload.content === undefined) {
+      throw new UploadUnusableError('UPLOAD_NOT_READY', `upload ${uploadId} has no content yet: PUT the file to its url first`);
+    }
+    const { metadata, format } = body as { metadata?: unknown; format?: unknown };
+    return {
+      ...body,
+      sources: [{ url: upload.content.url, type: 'object' }],
+      format: format ?? formatOfFilename(upload.filename),
+      metadata: { ...(typeof metadata === 'object' && metadata), filename: upload.filename },
+    };
   }
 
   private checkBucketsAllowed(input: RequestImportInput): void {

@@ -3,13 +3,17 @@ import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { JobResource } from '@import-jobs/read-model';
+import { ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Tenant } from '../access/tenant.guard';
+import { ApiErrors, schemaRef } from '../openapi/schemas';
 import type { ServiceConfig } from '../config/service-config';
 import { S3_CLIENT, SERVICE_CONFIG } from '../di-tokens';
 import { GetImportJobQuery } from '../job-status/job-status.queries';
 import { RequestImportCommand, type RequestImportResult } from './request-import.handler';
 import { requestBodyFromUpload } from './upload';
 
+@ApiTags('imports')
+@ApiErrors(401, 429, 500)
 @Controller('v1/imports')
 export class RequestImportHttpController {
   constructor(
@@ -24,6 +28,12 @@ export class RequestImportHttpController {
    * 202 for a new job; 200 when the client token names a job already accepted for this request.
    */
   @Post()
+  @ApiOperation({ summary: 'Start an import: S3 sources or an upload as JSON, or the file itself as a multipart form' })
+  @ApiConsumes('application/json', 'multipart/form-data')
+  @ApiBody({ schema: { oneOf: [schemaRef('ImportRequest'), schemaRef('ImportUploadForm')] }, description: 'JSON, or the multipart form of a direct upload' })
+  @ApiResponse({ status: 202, description: 'A new job', schema: schemaRef('ImportJob') })
+  @ApiResponse({ status: 200, description: 'The job this client token already started with the same request', schema: schemaRef('ImportJob') })
+  @ApiErrors(400, 403, 404, 409, 413)
   async requestImport(
     @Tenant() tenantId: string,
     @Body() json: unknown,

@@ -12,6 +12,9 @@ export interface RequestImportInput {
   readonly metadata?: Readonly<Record<string, string>>;
   readonly jobType?: string;
   readonly failurePolicy?: { readonly maxFailedRowRatio: number };
+  /** An upload started with `POST /v1/uploads`, in place of `sources`. */
+  readonly uploadId?: string;
+  readonly exclusiveDestination?: boolean;
 }
 
 export interface FieldProblem {
@@ -52,6 +55,8 @@ export const requestImportInputSchema = {
       required: ['maxFailedRowRatio'],
       properties: { maxFailedRowRatio: { type: 'number', minimum: 0, maximum: 1 } },
     },
+    uploadId: { type: 'string', minLength: 1, maxLength: 128 },
+    exclusiveDestination: { type: 'boolean' },
   },
 } as const;
 
@@ -96,5 +101,6 @@ export function toDefinition(input: RequestImportInput, defaults: { maxFailedRow
     ...(input.schema !== undefined && { schema: input.schema }),
     metadata: input.metadata ?? {},
     failurePolicy: input.failurePolicy ?? { maxFailedRowRatio: defaults.maxFailedRowRatio },
+    ...(input.exclusiveDestination === true && { exclusiveDestination: true }),
   };
 }

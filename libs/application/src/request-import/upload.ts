@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Transform } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import type { FastifyRequest } from 'fastify';
+import { safeObjectName, storeUpload } from '../uploads/upload-storage';
 import { InvalidRequestError, PayloadTooLargeError } from './request-import.errors';
 
 export interface UploadTarget {
@@ -18,6 +18,11 @@ const formatByExtension: ReadonlyArray<readonly [RegExp, 'CSV' | 'JSON']> = [
   [/\.csv(\.gz)?$/i, 'CSV'],
   [/\.(json|ndjson|jsonl)(\.gz)?$/i, 'JSON'],
 ];
+
+/** The format a file's name tells, for uploads that do not say it. */
+export function formatOfFilename(filename: string): 'CSV' | 'JSON' | undefined {
+  return formatByExtension.find(([pattern]) => pattern.test(filename))?.[1];
+}
 
 /**
  * Userpilot's direct upload: a multipart form with one `file` part (CSV or NDJSON, optionally
@@ -45,29 +50,20 @@ export async function requestBodyFromUpload(request: FastifyRequest, target: Upl
     throw error;
   }
   if (!uploaded) throw new InvalidRequestError([{ field: 'file', message: 'is required in a multipart request' }]);
-  const format = fields.format ?? formatByExtension.find(([pattern]) => pattern.test(uploaded.filename))?.[1];
+  const format = fields.format ?? formatOfFilename(uploaded.filename);
   const metadata = { ...(fields.metadata as Record<string, string> | undefined), filename: uploaded.filename };
   return { ...fields, ...(format !== undefined && { format }), metadata, sources: [{ url: uploaded.url, type: 'object' }] };
 }
 
-async function storeFile(file: NodeJS.ReadableStream & { truncated?: boolean }, filename: string, { s3, bucket, tenantId, maxBytes }: UploadTarget) {
-  // The name the client gave is kept (its extension tells the format and gzip), made safe for a key.
-  const safeName = filename.replace(/[^A-Za-z0-9._-]/g, '_').slice(-200) || 'upload';
-  const key = `${tenantId}/${randomUUID()}/${safeName}`;
-  let bytes = 0;
-  const counting = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      bytes += chunk.length;
-      done(null, chunk);
-    },
-  });
-  file.pipe(counting);
-  await new Upload({ client: s3, params: { Bucket: bucket, Key: key, Body: counting } }).done();
-  if (file.truncated || bytes > maxBytes) {
+async function storeFile(file: Readable & { truncated?: boolean }, filename: string, { s3, bucket, tenantId, maxBytes }: UploadTarget) {
+  const key = `${tenantId}/${randomUUID()}/${safeObjectName(filename)}`;
+  const stored = await storeUpload(file, { s3, bucket, key, maxBytes });
+  // The multipart parser stops a file at its own limit (the same one) and marks it truncated.
+  if (file.truncated) {
     await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
     throw new PayloadTooLargeError(maxBytes);
   }
-  return { url: `s3://${bucket}/${key}`, filename };
+  return { url: stored.url, filename };
 }
 
 function parseJsonField(field: string, value: string): unknown {

@@ -1,15 +1,7 @@
+import type { Command } from '../decider';
 import type { ImportDefinition } from './definition';
 import type { JobFailureReason, PieceFailureReason, PieceSpec, RowFailure, FailureReport } from './events';
 
-/**
- * Time is passed in, never read: `metadata.now` (ISO-8601) becomes the events' `occurredAt`, so
- * deciding is repeatable in tests and on replay.
- */
-type Command<Type extends string, Data> = {
-  readonly type: Type;
-  readonly data: Data;
-  readonly metadata: { readonly now: string };
-};
 
 export type RequestImport = Command<
   'RequestImport.v1',

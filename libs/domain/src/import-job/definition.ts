@@ -34,6 +34,8 @@ export interface ImportDefinition {
   readonly schema?: JsonObject;
   readonly metadata: Readonly<Record<string, string>>;
   readonly failurePolicy: FailurePolicy;
+  /** While this job runs, no other job that asks the same may write to its destination topics. */
+  readonly exclusiveDestination?: boolean;
 }
 
 export interface S3Location {

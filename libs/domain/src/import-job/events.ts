@@ -1,4 +1,4 @@
-import { assertNever } from '../decider';
+import { assertNever, type Event } from '../decider';
 import type { ImportDefinition } from './definition';
 
 /**
@@ -59,7 +59,6 @@ export interface FailureReport {
   readonly rows: number;
 }
 
-type Event<Type extends string, Data> = { readonly type: Type; readonly data: Data };
 
 // ── Events, v1 ────────────────────────────────────────────────────────────────────────────────
 // The type string is a stored contract: a changed shape gets a new `.v2` type and an upcaster.

@@ -102,6 +102,18 @@ export class EventStoreDBEventStore implements EventStore {
     return events;
   }
 
+  async readLastEvent(streamId: string): Promise<RecordedEvent | undefined> {
+    try {
+      for await (const resolved of this.client.readStream(streamId, { direction: BACKWARDS, fromRevision: END, maxCount: 1 })) {
+        if (resolved.event) return toRecordedEvent(resolved.event);
+      }
+      return undefined;
+    } catch (error) {
+      if (error instanceof StreamNotFoundError) return undefined;
+      throw translateEventStoreDBError(error);
+    }
+  }
+
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     const { after, maxCount = Number.MAX_SAFE_INTEGER } = options;
     const events: RecordedEvent[] = [];

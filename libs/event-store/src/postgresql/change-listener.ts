@@ -1,4 +1,5 @@
-import type { Pool, PoolClient } from 'pg';
+import { listen, type ListeningConnection } from '@import-jobs/postgres';
+import type { Pool } from 'pg';
 
 /**
  * Wakes one subscription loop. A signal that arrives while the loop is busy is remembered, so that
@@ -38,8 +39,7 @@ export class Wakeup {
  */
 export class ChangeListener {
   private readonly wakeups = new Set<Wakeup>();
-  private connection: Promise<PoolClient> | undefined;
-  private listening: PoolClient | undefined;
+  private connection: Promise<ListeningConnection> | undefined;
 
   constructor(
     private readonly pool: Pool,
@@ -69,35 +69,21 @@ export class ChangeListener {
   async close(): Promise<void> {
     const connection = this.connection;
     this.connection = undefined;
-    const client = await connection?.catch(() => undefined);
-    // A connection that already dropped was released when it dropped.
-    if (client === undefined || this.listening !== client) return;
-    this.listening = undefined;
-    client.release(true);
+    (await connection?.catch(() => undefined))?.close();
   }
 
-  private async connect(): Promise<PoolClient> {
-    const client = await this.pool.connect();
-    const dropped = (error?: Error): void => {
-      if (this.listening !== client) return;
-      // Forget the broken connection; the loops' next ensureListening() reconnects, then re-reads.
-      this.listening = undefined;
-      this.connection = undefined;
-      client.release(error ?? true);
+  private connect(): Promise<ListeningConnection> {
+    const wakeAll = (): void => {
       for (const wakeup of this.wakeups) wakeup.signal();
     };
-    client.on('notification', () => {
-      for (const wakeup of this.wakeups) wakeup.signal();
+    return listen(this.pool, this.channel, {
+      onNotification: wakeAll,
+      onDropped: () => {
+        // Forget the broken connection (the only one: another is opened only once it is gone); the
+        // loops' next ensureListening() reconnects, then re-reads.
+        this.connection = undefined;
+        wakeAll();
+      },
     });
-    client.on('error', dropped);
-    client.on('end', () => dropped());
-    try {
-      await client.query(`LISTEN "${this.channel}"`);
-    } catch (error) {
-      client.release(true);
-      throw error;
-    }
-    this.listening = client;
-    return client;
   }
 }

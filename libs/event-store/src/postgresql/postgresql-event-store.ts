@@ -135,6 +135,16 @@ export class PostgreSqlEventStore implements EventStore {
     });
   }
 
+  async readLastEvent(streamId: string): Promise<RecordedEvent | undefined> {
+    return withTranslatedErrors(async () => {
+      const { rows } = await this.pool.query<EventRow>(
+        `SELECT ${eventColumns} FROM ${this.names.events} WHERE stream_id = $1 ORDER BY stream_revision DESC LIMIT 1`,
+        [streamId],
+      );
+      return rows.map(toRecordedEvent)[0];
+    });
+  }
+
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     return withTranslatedErrors(() => this.readAfter(options.after ?? origin, options.maxCount ?? null));
   }

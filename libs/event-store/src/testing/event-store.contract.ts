@@ -105,6 +105,15 @@ export function testEventStore(name: string, factory: () => Promise<EventStore>,
       it('reads a stream that does not exist as empty', async () => {
         expect(await store.readStream(newStreamId())).toEqual([]);
       });
+
+      it('reads the last event of a stream alone, and none of a stream that does not exist', async () => {
+        const streamId = newStreamId();
+        const events = [1, 2, 3].map((n) => newEvent('Counted', { n }));
+        await store.appendToStream(streamId, events);
+
+        expect(await store.readLastEvent(streamId)).toMatchObject({ id: events[2]?.id, streamRevision: 2n, data: { n: 3 } });
+        expect(await store.readLastEvent(newStreamId())).toBeUndefined();
+      });
     });
 
     describe('expected revision', () => {
