@@ -111,6 +111,8 @@ function printJob(job: JobStatus): void {
   console.log(`\nWhere to look next:`);
   console.log(`  curl ${api}/v1/imports/${job.id}`);
   console.log(`  curl ${api}/v1/imports`);
+  console.log(`  npm run cli -- --url ${api} status ${job.id}`);
+  console.log(`  ${api}/docs (the API, documented), ${api}/metrics, ${api}/health/ready`);
   if (job.failedRecordReport) console.log(`  the failure report (expiring link): ${job.failedRecordReport}`);
 }
 

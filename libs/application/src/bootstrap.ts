@@ -1,16 +1,23 @@
 import 'reflect-metadata';
-import { type INestApplicationContext, type Type } from '@nestjs/common';
+import { Module, type INestApplicationContext, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import fastifyMultipart from '@fastify/multipart';
 import fastifyRateLimit, { type RateLimitPluginOptions } from '@fastify/rate-limit';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Messaging, ImportJobTopics } from '@import-jobs/messaging';
+import { Logger as PinoNestLogger } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import type { ApiKeys } from './access/api-keys';
 import { TooManyRequestsError } from './access/access.errors';
 import { ImportCommandTransport } from './command-topic/import-command.transport';
 import { ConfigError, loadServiceConfig, type ServiceConfig } from './config/service-config';
 import { API_KEYS, LOG, MESSAGING, SERVICE_CONFIG, TOPICS } from './di-tokens';
+import { isOperationsPath, loggingModule, requestIdHeader, requestIdOf } from './logging/logging';
+import { OperationsModule } from './metrics/operations.module';
+import { serviceConsumerGroups } from './metrics/service-metrics';
+import { serveOpenApi } from './openapi/openapi';
 import type { Log } from './shared/log';
+import { exitOnSignals } from './shutdown/exit-on-signals';
 
 export interface StartedApp {
   readonly app: INestApplicationContext;
@@ -18,16 +25,19 @@ export interface StartedApp {
   readonly url?: string;
 }
 
+/** What a caller may change about how an app runs; the rest is configuration. */
+export interface StartOptions {
+  /** Where log lines go; stdout (pretty on a terminal, JSON otherwise) when absent. */
+  readonly logDestination?: DestinationStream;
+}
+
 /**
  * Starts an app that serves HTTP and the Kafka command topic (the api and all-in-one apps).
  * Configuration is checked before anything connects, so a bad setting is one clear message.
  */
-export async function startHttpApp(module: Type<unknown>): Promise<StartedApp> {
+export async function startHttpApp(module: Type<unknown>, options: StartOptions = {}): Promise<StartedApp> {
   const config = loadServiceConfig();
-  const app = await NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter({ bodyLimit: 10 * 1024 * 1024 }), {
-    bufferLogs: false,
-  });
-  app.enableShutdownHooks();
+  const app = await createApp(module, config, options);
   // Uploads stream through as they arrive; the size cap stops one at the limit, not after it.
   await app.register(fastifyMultipart, { limits: { fileSize: config.maxUploadBytes, files: 1, fields: 20, fieldSize: 1024 * 1024 } });
   if (config.rateLimitPerMinute > 0) await app.register(fastifyRateLimit, rateLimitOptions(config.rateLimitPerMinute));
@@ -36,7 +46,7 @@ export async function startHttpApp(module: Type<unknown>): Promise<StartedApp> {
       strategy: new ImportCommandTransport({
         messaging: app.get<Messaging>(MESSAGING),
         topics: app.get<ImportJobTopics>(TOPICS),
-        groupId: `${config.kafka.topicPrefix}.command-handlers`,
+        groupId: serviceConsumerGroups(config.kafka.topicPrefix, app.get<ImportJobTopics>(TOPICS)).commandHandlers.groupId,
         defaultTenant: app.get<ServiceConfig>(SERVICE_CONFIG).defaultTenant,
         keys: app.get<ApiKeys>(API_KEYS),
         log: app.get<Log>(LOG),
@@ -44,9 +54,37 @@ export async function startHttpApp(module: Type<unknown>): Promise<StartedApp> {
     },
     { inheritAppConfig: true },
   );
+  serveOpenApi(app);
   await app.startAllMicroservices();
   await app.listen(config.http.port, config.http.host);
   return { app, url: await app.getUrl() };
+}
+
+/**
+ * Starts an app of background tasks (the worker and projector apps). It serves HTTP too, but only
+ * health and metrics, so that an orchestrator can probe and scrape it like the api.
+ */
+export async function startBackgroundApp(module: Type<unknown>, options: StartOptions = {}): Promise<StartedApp> {
+  const config = loadServiceConfig();
+  const app = await createApp(module, config, options);
+  await app.listen(config.http.port, config.http.host);
+  return { app, url: await app.getUrl() };
+}
+
+/** The app's own modules under the ones every app has: structured logs, health and metrics. */
+async function createApp(module: Type<unknown>, config: ServiceConfig, { logDestination }: StartOptions): Promise<NestFastifyApplication> {
+  @Module({ imports: [loggingModule(config.log.level, logDestination), OperationsModule, module] })
+  class ServiceAppModule {}
+
+  const adapter = new FastifyAdapter({ bodyLimit: 10 * 1024 * 1024, genReqId: requestIdOf });
+  // A failed start is rethrown for runMain to report, rather than aborting the process with a core dump.
+  const app = await NestFactory.create<NestFastifyApplication>(ServiceAppModule, adapter, { bufferLogs: true, abortOnError: false });
+  app.useLogger(app.get(PinoNestLogger));
+  // The caller's request id, or the one made up for it, comes back so both sides can quote it.
+  adapter.getInstance().addHook('onRequest', async (request, reply) => {
+    void reply.header(requestIdHeader, request.id);
+  });
+  return app;
 }
 
 /**
@@ -58,24 +96,18 @@ function rateLimitOptions(max: number): RateLimitPluginOptions {
     max,
     timeWindow: 60_000,
     keyGenerator: (request) => request.headers.authorization ?? request.ip,
+    // An orchestrator probing every few seconds must never be told to slow down.
+    allowList: (request) => isOperationsPath(request.url),
     errorResponseBuilder: (_request, { after }) => new TooManyRequestsError(`too many requests: at most ${max} a minute; retry in ${after}`),
   };
-}
-
-/** Starts an app of background tasks only (the worker and projector apps). */
-export async function startBackgroundApp(module: Type<unknown>): Promise<StartedApp> {
-  loadServiceConfig();
-  const app = await NestFactory.createApplicationContext(module);
-  app.enableShutdownHooks();
-  await app.init();
-  return { app };
 }
 
 /** The entry point of each app: a configuration error is printed as it is, without a stack. */
 export function runMain(start: () => Promise<StartedApp>): void {
   start().then(
-    ({ url }) => {
+    ({ app, url }) => {
       if (url) console.log(`import-jobs listening on ${url}`);
+      exitOnSignals(app, app.get<ServiceConfig>(SERVICE_CONFIG).shutdownTimeoutMs, app.get<Log>(LOG));
     },
     (error: unknown) => {
       console.error(error instanceof ConfigError ? error.message : error);

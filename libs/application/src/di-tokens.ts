@@ -9,3 +9,5 @@ export const JOB_VIEWS = Symbol('JobViews');
 export const JOB_STATUS_QUERIES = Symbol('JobStatusQueries');
 export const LOG = Symbol('Log');
 export const API_KEYS = Symbol('ApiKeys');
+export const UPLOAD_COMMANDS = Symbol('UploadCommands');
+export const JOB_ADMISSIONS = Symbol('JobAdmissions');

@@ -3,7 +3,9 @@ import { parseApiKeyEntries, type ApiKeyEntry } from '../access/api-keys';
 
 /** Everything the apps read from the environment, validated once at start. */
 export interface ServiceConfig {
+  /** Every app serves HTTP here: the API, or only health and metrics for the worker and projector. */
   readonly http: { readonly host: string; readonly port: number };
+  readonly log: { readonly level: LogLevel };
   readonly kafka: {
     readonly brokers: readonly string[];
     readonly clientId: string;
@@ -12,6 +14,8 @@ export interface ServiceConfig {
     readonly piecePartitions: number;
     readonly replicationFactor: number;
     readonly transactionTimeoutMs: number;
+    /** How long the group waits for a silent member (a killed process) before giving its partitions to others. */
+    readonly sessionTimeoutMs: number;
   };
   readonly eventStore: { readonly kind: 'postgresql' } | { readonly kind: 'eventstoredb'; readonly url: string };
   readonly databaseUrl: string;
@@ -31,6 +35,12 @@ export interface ServiceConfig {
   readonly maxDecompressedBytes: number;
   /** Requests per minute per API key (per address without keys); 0 turns the limit off. */
   readonly rateLimitPerMinute: number;
+  /** How long an upload started with `POST /v1/uploads` may wait for its bytes and its import. */
+  readonly uploadTtlSeconds: number;
+  /** Jobs a tenant may run at once; 0 turns the quota off. */
+  readonly maxRunningJobsPerTenant: number;
+  /** The Retry-After of a request refused by the running-jobs quota. */
+  readonly quotaRetryAfterSeconds: number;
   readonly reportLinkTtlSeconds: number;
   readonly pieceSizeBytes: number;
   readonly defaultMaxFailedRowRatio: number;
@@ -39,7 +49,28 @@ export interface ServiceConfig {
   readonly defaultTenant: string;
   /** Hashed API keys with their tenants; none configured leaves the API open for `defaultTenant`. */
   readonly apiKeys: readonly ApiKeyEntry[];
+  /** On SIGTERM, how long an app may take to stop taking work, settle the piece in hand and close. */
+  readonly shutdownTimeoutMs: number;
 }
+
+export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof logLevels)[number];
+
+/**
+ * Every variable the apps read, for tools that check a deployment's environment (docker-compose's
+ * test) without starting an app. `required` ones have no default.
+ */
+export const serviceSettings = {
+  required: ['KAFKA_BROKERS', 'DATABASE_URL'],
+  optional: [
+    'HOST', 'PORT', 'LOG_LEVEL', 'KAFKA_CLIENT_ID', 'TOPIC_PREFIX', 'KAFKA_TOPIC_PARTITIONS', 'KAFKA_PIECE_PARTITIONS',
+    'KAFKA_REPLICATION_FACTOR', 'KAFKA_TRANSACTION_TIMEOUT_MS', 'KAFKA_SESSION_TIMEOUT_MS', 'SHUTDOWN_TIMEOUT_MS', 'EVENT_STORE', 'EVENTSTORE_URL', 'EVENT_STORE_SCHEMA',
+    'READ_MODEL_SCHEMA', 'S3_ENDPOINT', 'S3_REGION', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'REPORTS_BUCKET',
+    'UPLOADS_BUCKET', 'MAX_UPLOAD_BYTES', 'MAX_DECOMPRESSED_BYTES', 'RATE_LIMIT_PER_MINUTE', 'REPORT_LINK_TTL_SECONDS',
+    'UPLOAD_TTL_SECONDS', 'MAX_RUNNING_JOBS_PER_TENANT', 'QUOTA_RETRY_AFTER_SECONDS',
+    'PIECE_SIZE_BYTES', 'MAX_FAILED_ROW_RATIO', 'ALLOWED_BUCKETS', 'DEFAULT_TENANT', 'API_KEYS', 'API_KEYS_FILE',
+  ],
+} as const;
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -76,6 +107,22 @@ export function loadServiceConfig(env: Env = process.env): ServiceConfig {
     }
     return value;
   };
+  const oneOf = <T extends string>(name: string, fallback: T, allowed: readonly T[]): T => {
+    const value = text(name, fallback);
+    if (allowed.includes(value as T)) return value as T;
+    problems.push(`${name} must be one of ${allowed.join(', ')}, not "${value}"`);
+    return fallback;
+  };
+  /** A URL setting: checked at start, since a driver's own complaint comes later and names no variable. */
+  const url = (name: string, protocols: readonly string[], fallback?: string): string => {
+    const value = text(name, fallback);
+    if (!value) return value;
+    const protocol = URL.canParse(value) ? new URL(value).protocol : undefined;
+    if (protocol === undefined || !protocols.includes(protocol)) {
+      problems.push(`${name} must be a ${protocols.map((allowed) => `${allowed}//`).join(' or ')} URL, not "${redacted(value)}"`);
+    }
+    return value;
+  };
   const list = (name: string): string[] =>
     (env[name] ?? '')
       .split(',')
@@ -84,12 +131,16 @@ export function loadServiceConfig(env: Env = process.env): ServiceConfig {
 
   const brokers = list('KAFKA_BROKERS');
   if (brokers.length === 0) problems.push('KAFKA_BROKERS is required (comma-separated host:port)');
+  const badBrokers = brokers.filter((broker) => !/^[^\s:/]+:\d{1,5}$/.test(broker) || Number(broker.split(':')[1]) > 65535);
+  if (badBrokers.length > 0) problems.push(`KAFKA_BROKERS must list host:port entries, not "${badBrokers.join('", "')}"`);
   const eventStoreKind = text('EVENT_STORE', 'postgresql');
   if (eventStoreKind !== 'postgresql' && eventStoreKind !== 'eventstoredb') {
     problems.push(`EVENT_STORE must be "postgresql" or "eventstoredb", not "${eventStoreKind}"`);
   }
   const eventStore =
-    eventStoreKind === 'eventstoredb' ? { kind: 'eventstoredb' as const, url: text('EVENTSTORE_URL') } : { kind: 'postgresql' as const };
+    eventStoreKind === 'eventstoredb'
+      ? { kind: 'eventstoredb' as const, url: url('EVENTSTORE_URL', ['esdb:', 'esdb+discover:']) }
+      : { kind: 'postgresql' as const };
   const accessKeyId = env.S3_ACCESS_KEY_ID?.trim();
   const secretAccessKey = env.S3_SECRET_ACCESS_KEY?.trim();
   if (Boolean(accessKeyId) !== Boolean(secretAccessKey)) problems.push('S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together');
@@ -111,6 +162,7 @@ export function loadServiceConfig(env: Env = process.env): ServiceConfig {
 
   const config: ServiceConfig = {
     http: { host: text('HOST', '127.0.0.1'), port: number('PORT', 3000, { min: 0, max: 65535, integer: true }) },
+    log: { level: oneOf('LOG_LEVEL', 'info', logLevels) },
     kafka: {
       brokers,
       clientId: text('KAFKA_CLIENT_ID', 'import-jobs'),
@@ -119,14 +171,16 @@ export function loadServiceConfig(env: Env = process.env): ServiceConfig {
       piecePartitions: number('KAFKA_PIECE_PARTITIONS', 12, { min: 1, max: 1000, integer: true }),
       replicationFactor: number('KAFKA_REPLICATION_FACTOR', 1, { min: 1, max: 10, integer: true }),
       transactionTimeoutMs: number('KAFKA_TRANSACTION_TIMEOUT_MS', 300_000, { min: 1000, max: 900_000, integer: true }),
+      // The broker's group.min.session.timeout.ms (6 s by default) is the floor.
+      sessionTimeoutMs: number('KAFKA_SESSION_TIMEOUT_MS', 30_000, { min: 6_000, max: 300_000, integer: true }),
     },
     eventStore,
-    databaseUrl: text('DATABASE_URL'),
+    databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
     // The event store names its NOTIFY channel after its schema, within PostgreSQL's 63 bytes.
     eventStoreSchema: identifier('EVENT_STORE_SCHEMA', 'event_store', 41),
     readModelSchema: identifier('READ_MODEL_SCHEMA', 'read_model', 63),
     s3: {
-      ...(env.S3_ENDPOINT?.trim() && { endpoint: env.S3_ENDPOINT.trim() }),
+      ...(env.S3_ENDPOINT?.trim() && { endpoint: url('S3_ENDPOINT', ['http:', 'https:']) }),
       region: text('S3_REGION', 'us-east-1'),
       ...(accessKeyId && secretAccessKey && { credentials: { accessKeyId, secretAccessKey } }),
     },
@@ -135,13 +189,22 @@ export function loadServiceConfig(env: Env = process.env): ServiceConfig {
     maxUploadBytes: number('MAX_UPLOAD_BYTES', 1024 ** 3, { min: 1, max: 5 * 1024 ** 4, integer: true }),
     maxDecompressedBytes: number('MAX_DECOMPRESSED_BYTES', 10 * 1024 ** 3, { min: 1024, max: 1024 ** 5, integer: true }),
     rateLimitPerMinute: number('RATE_LIMIT_PER_MINUTE', 0, { min: 0, max: 1_000_000, integer: true }),
+    uploadTtlSeconds: number('UPLOAD_TTL_SECONDS', 86_400, { min: 1, max: 30 * 86_400, integer: true }),
+    maxRunningJobsPerTenant: number('MAX_RUNNING_JOBS_PER_TENANT', 0, { min: 0, max: 100_000, integer: true }),
+    quotaRetryAfterSeconds: number('QUOTA_RETRY_AFTER_SECONDS', 30, { min: 1, max: 3600, integer: true }),
     reportLinkTtlSeconds: number('REPORT_LINK_TTL_SECONDS', 3600, { min: 60, max: 604800, integer: true }),
     pieceSizeBytes: number('PIECE_SIZE_BYTES', 32 * 1024 * 1024, { min: 1024, max: 1024 ** 3, integer: true }),
     defaultMaxFailedRowRatio: number('MAX_FAILED_ROW_RATIO', 1, { min: 0, max: 1, integer: false }),
     allowedBuckets: list('ALLOWED_BUCKETS'),
     defaultTenant: text('DEFAULT_TENANT', 'default'),
     apiKeys,
+    shutdownTimeoutMs: number('SHUTDOWN_TIMEOUT_MS', 10_000, { min: 1_000, max: 600_000, integer: true }),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** A URL as a problem may quote it: without its password. */
+function redacted(value: string): string {
+  return value.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@');
 }

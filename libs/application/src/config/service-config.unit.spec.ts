@@ -1,4 +1,4 @@
-import { ConfigError, loadServiceConfig } from './service-config';
+import { ConfigError, loadServiceConfig, serviceSettings } from './service-config';
 
 describe('service configuration', () => {
   const minimal = { KAFKA_BROKERS: '127.0.0.1:9092', DATABASE_URL: 'postgres://localhost/import_jobs' };
@@ -14,6 +14,30 @@ describe('service configuration', () => {
       defaultMaxFailedRowRatio: 1,
       allowedBuckets: [],
     });
+  });
+
+  it('reads exactly the variables it declares, so that a deployment can be checked against them', () => {
+    const read = new Set<string>();
+    const env = new Proxy({ ...minimal, EVENT_STORE: 'eventstoredb', EVENTSTORE_URL: 'esdb://localhost:2113?tls=false', S3_ENDPOINT: 'http://localhost:9000' }, {
+      get: (target, name: string) => {
+        read.add(name);
+        return target[name as keyof typeof target];
+      },
+    });
+    loadServiceConfig(env);
+    expect([...read].sort()).toEqual([...serviceSettings.required, ...serviceSettings.optional].sort());
+  });
+
+  it('refuses malformed addresses and levels, quoting the value without its password', () => {
+    expect(problemsOf({ KAFKA_BROKERS: 'kafka:9092,kafka,host:99999', DATABASE_URL: 'mysql://user:secret@db/x', S3_ENDPOINT: 'minio:9000', LOG_LEVEL: 'loud' })).toEqual([
+      'KAFKA_BROKERS must list host:port entries, not "kafka", "host:99999"',
+      'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, not "loud"',
+      'DATABASE_URL must be a postgres:// or postgresql:// URL, not "mysql://user:***@db/x"',
+      'S3_ENDPOINT must be a http:// or https:// URL, not "minio:9000"',
+    ]);
+    expect(problemsOf({ ...minimal, EVENT_STORE: 'eventstoredb', EVENTSTORE_URL: 'localhost:2113' })).toEqual([
+      'EVENTSTORE_URL must be a esdb:// or esdb+discover:// URL, not "localhost:2113"',
+    ]);
   });
 
   it('lists every problem at once', () => {
@@ -34,3 +58,13 @@ describe('service configuration', () => {
     ]);
   });
 });
+
+function problemsOf(env: Record<string, string>): readonly string[] {
+  try {
+    loadServiceConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('the configuration was accepted');
+}

@@ -1,24 +1,16 @@
-import { Global, Inject, Logger, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Global, Inject, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { BucketAlreadyOwnedByYou, CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { EventStoreDBEventStore, PostgreSqlEventStore, type EventStore } from '@import-jobs/event-store';
 import { importJobTopics, type ImportJobTopics, type Messaging } from '@import-jobs/messaging';
 import { createKafkaMessaging } from '@import-jobs/messaging/kafkajs';
 import { createS3Client } from '@import-jobs/sources';
+import { PinoLogger } from 'nestjs-pino';
 import { loadServiceConfig, type ServiceConfig } from '../config/service-config';
 import { ApiKeys } from '../access/api-keys';
 import { API_KEYS, EVENT_STORE, IMPORT_JOB_COMMANDS, LOG, MESSAGING, S3_CLIENT, SERVICE_CONFIG, TOPICS } from '../di-tokens';
 import { ImportJobCommands } from '../import-job/import-job-commands';
+import { serviceLog } from '../logging/logging';
 import type { Log } from '../shared/log';
-
-function nestLog(context: string): Log {
-  const logger = new Logger(context);
-  const line = (message: string, fields?: Record<string, unknown>) => (fields ? `${message} ${JSON.stringify(fields)}` : message);
-  return {
-    info: (message, fields) => logger.log(line(message, fields)),
-    warn: (message, fields) => logger.warn(line(message, fields)),
-    error: (message, fields) => logger.error(line(message, fields)),
-  };
-}
 
 async function openEventStore(config: ServiceConfig): Promise<EventStore> {
   if (config.eventStore.kind === 'eventstoredb') return EventStoreDBEventStore.fromConnectionString(config.eventStore.url);
@@ -47,7 +39,7 @@ async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
 @Module({
   providers: [
     { provide: SERVICE_CONFIG, useFactory: () => loadServiceConfig() },
-    { provide: LOG, useFactory: () => nestLog('import-jobs') },
+    { provide: LOG, inject: [{ token: PinoLogger, optional: true }], useFactory: serviceLog },
     { provide: TOPICS, inject: [SERVICE_CONFIG], useFactory: (config: ServiceConfig) => importJobTopics(config.kafka.topicPrefix) },
     { provide: EVENT_STORE, inject: [SERVICE_CONFIG], useFactory: openEventStore },
     {
@@ -59,6 +51,7 @@ async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
           clientId: config.kafka.clientId,
           // A piece is imported in one transaction, so the broker must let one stay open that long.
           transactionTimeoutMs: config.kafka.transactionTimeoutMs,
+          sessionTimeoutMs: config.kafka.sessionTimeoutMs,
           log: (entry) => log[entry.level](`${entry.namespace}: ${entry.message}`, { ...entry.details }) }),
     },
     {

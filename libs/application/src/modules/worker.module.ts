@@ -1,9 +1,12 @@
-import { Inject, Injectable, Module } from '@nestjs/common';
+import { Inject, Injectable, Module, Optional } from '@nestjs/common';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { ImportJobTopics, Messaging } from '@import-jobs/messaging';
+import type { EventStore } from '@import-jobs/event-store';
 import type { ServiceConfig } from '../config/service-config';
-import { IMPORT_JOB_COMMANDS, LOG, MESSAGING, S3_CLIENT, SERVICE_CONFIG, TOPICS } from '../di-tokens';
+import { EVENT_STORE, IMPORT_JOB_COMMANDS, LOG, MESSAGING, S3_CLIENT, SERVICE_CONFIG, TOPICS } from '../di-tokens';
 import type { ImportJobCommands } from '../import-job/import-job-commands';
+import { measuredPieceTransactions } from '../metrics/measured-messaging';
+import { serviceConsumerGroups, ServiceMetrics } from '../metrics/service-metrics';
 import { startPieceWorker } from '../process-piece';
 import { pieceAdmissionFromJob } from '../process-piece/piece-admission';
 import { startPieceResultRecorder } from '../record-piece-result/piece-result-recorder';
@@ -23,29 +26,34 @@ class WorkerTasks extends BackgroundTasks {
     @Inject(TOPICS) private readonly topics: ImportJobTopics,
     @Inject(S3_CLIENT) private readonly s3: S3Client,
     @Inject(IMPORT_JOB_COMMANDS) private readonly commands: ImportJobCommands,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    // Absent when the module runs in a bare application context, without the operations module.
+    @Optional() @Inject(ServiceMetrics) private readonly metrics?: ServiceMetrics,
   ) {
     super(log);
   }
 
   protected tasks() {
-    const { messaging, topics, s3, commands, log, config } = this;
-    const prefix = config.kafka.topicPrefix;
+    const { messaging, topics, s3, commands, store, log, config, metrics } = this;
+    const groups = serviceConsumerGroups(config.kafka.topicPrefix, topics);
     return [
       [
         'piece worker',
         () =>
           startPieceWorker({
-            messaging,
+            messaging: metrics ? measuredPieceTransactions(messaging, metrics, topics.pieceResults) : messaging,
             s3,
             topics,
-            groupId: `${prefix}.piece-workers`,
+            groupId: groups.pieceWorkers.groupId,
             failuresBucket: config.reportsBucket,
-            admission: pieceAdmissionFromJob(commands),
+            admission: pieceAdmissionFromJob(commands, store),
             limits: { maxDecompressedBytes: config.maxDecompressedBytes },
+            // Half the shutdown time for the piece in hand; the rest to abort it and leave the group.
+            stopGraceMs: config.shutdownTimeoutMs / 2,
             log,
           }),
       ],
-      ['piece-result recorder', () => startPieceResultRecorder({ messaging, commands, topics, groupId: `${prefix}.piece-results`, log })],
+      ['piece-result recorder', () => startPieceResultRecorder({ messaging, commands, topics, groupId: groups.pieceResults.groupId, log })],
     ] as const;
   }
 }
