@@ -1,1 +1,2 @@
 export { inTransaction, migrateUnderLock } from './transactions';
+export { listen, type ListenHandlers, type ListeningConnection } from './listen';

@@ -1,5 +1,6 @@
 export { diffJobViews, type JobViewDifference } from './job-status/job-view-diff';
 export { decodeJobCursor, encodeJobCursor, InvalidCursorError, type JobCursor } from './job-status/job-cursor';
+export { toJobProgress, type JobProgress } from './job-status/job-progress';
 export { toJobResource, type JobResource } from './job-status/job-resource';
 export {
   jobStatusProjectionName,
@@ -11,6 +12,7 @@ export {
 } from './job-status/job-status-projector';
 export { defaultPageSize, JobStatusQueries, maxPageSize, type JobPage, type ListJobsOptions } from './job-status/job-status-queries';
 export { projectJobView, type EventMeta, type JobView } from './job-status/job-view';
+export type { JobViewChange, JobViewChangeListener, JobViewChangeListening } from './job-status/job-view-notifications';
 export {
   CheckpointConflictError,
   PostgreSqlJobViews,

@@ -50,6 +50,8 @@ export interface JobResource {
   readonly job_id: string;
   readonly total_rows: string;
   readonly file_size: string;
+  /** The uploaded file's name, for jobs started by an upload. */
+  readonly filename: string | null;
   readonly start_time: string | null;
   readonly end_time: string | null;
 }
@@ -87,6 +89,7 @@ export function toJobResource(view: JobView): JobResource {
     job_id: view.jobId,
     total_rows: String(view.rows.processed),
     file_size: String(view.bytes.total),
+    filename: view.definition.metadata.filename ?? null,
     start_time: view.startedAt,
     end_time: view.completedAt,
   };

@@ -14,11 +14,13 @@ import { eventually } from '@import-jobs/event-store/testing/eventually';
 import { Pool } from 'pg';
 import { harnessEnv } from '../../../../test/harness/env';
 import { jobEvents, rowFailures } from '../testing/job-events';
+import { toJobProgress } from './job-progress';
 import { InvalidCursorError } from './job-cursor';
 import { jobStatusProjectionName, ProjectionLagError, startJobStatusProjector, type JobStatusProjector } from './job-status-projector';
 import { JobStatusQueries } from './job-status-queries';
 import type { JobView } from './job-view';
 import { diffJobViews } from './job-view-diff';
+import type { JobViewChange } from './job-view-notifications';
 import { CheckpointConflictError, PostgreSqlJobViews } from './postgresql-job-views';
 import { rebuildJobViews, swapJobViews } from './rebuild-job-views';
 
@@ -256,6 +258,65 @@ describe('job-status read model on PostgreSQL', () => {
       await expect(queries.listJobs(tenantId, { limit: 0 })).rejects.toMatchObject({ field: 'limit' });
       await expect(queries.listJobs(tenantId, { limit: 501 })).rejects.toBeInstanceOf(ValidationError);
       await expect(queries.listJobs(tenantId, { status: ['Done' as ImportJobStatus] })).rejects.toMatchObject({ field: 'status' });
+    });
+  });
+
+  describe('following changes', () => {
+    it('keeps every version of a view as progress, and announces each job once its change is committed', async () => {
+      const { store, views } = await readModel();
+      const tenantId = `tenant-${randomUUID()}`;
+      const readAtAnnouncement: Promise<boolean>[] = [];
+      const heard: JobViewChange[] = [];
+      const listening = await views.listenForChanges({
+        onChange: (change) => {
+          heard.push(change);
+          readAtAnnouncement.push(views.readChanges(change.tenantId, change.jobId, change.version - 1, 1).then(([read]) => read?.version === change.version));
+        },
+        onResync: () => undefined,
+      });
+      cleanups.push(() => listening.close());
+      const job = completedJob(tenantId);
+      const last = await appendAll(store, [job]);
+      // Catching up applies batches of several events: each event's version is kept all the same.
+      await project(store, views, { maxBatchSize: 3 }).waitForPosition(last, 30_000);
+
+      const changes = await views.readChanges(tenantId, job.jobId, -1, 100);
+      expect(changes.map((change) => change.version)).toEqual(job.events.map((_, revision) => revision));
+      for (const [revision, change] of changes.entries()) {
+        const { status, pieces, rows, bytes } = truthOf(job.events.slice(0, revision + 1));
+        expect(change).toMatchObject({ jobId: job.jobId, status, pieces, rows, bytes });
+      }
+      expect(changes.at(-1)).toEqual(toJobProgress((await views.findJob(tenantId, job.jobId))!));
+      expect((await views.readChanges(tenantId, job.jobId, 2, 2)).map((change) => change.version)).toEqual([3, 4]);
+      expect(await views.readChanges(`tenant-${randomUUID()}`, job.jobId, -1, 100)).toEqual([]);
+
+      const lastVersion = job.events.length - 1;
+      await eventually('the last version to be announced', async () => heard.some((change) => change.version === lastVersion) || undefined);
+      const versions = heard.map((change) => change.version);
+      expect(versions).toEqual([...versions].sort((a, b) => a - b));
+      expect(heard.every((change) => change.jobId === job.jobId && change.tenantId === tenantId)).toBe(true);
+      expect(await Promise.all(readAtAnnouncement)).not.toContain(false);
+    });
+
+    it('listens again after losing its connection, and tells its listener to catch up', async () => {
+      const { store, views, schema } = await readModel();
+      const tenantId = `tenant-${randomUUID()}`;
+      const heard: string[] = [];
+      let resyncs = 0;
+      const listening = await views.listenForChanges({ onChange: ({ jobId }) => heard.push(jobId), onResync: () => (resyncs += 1) });
+      cleanups.push(() => listening.close());
+      const projector = project(store, views);
+
+      const { rows } = await pool.query<{ ended: boolean }>(
+        `SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE query = $1`,
+        [`LISTEN "job_views_${schema}"`],
+      );
+      expect(rows).toEqual([{ ended: true }]);
+      await eventually('the listener to resynchronise', async () => resyncs === 1 || undefined);
+      const job = completedJob(tenantId);
+      await projector.waitForPosition(await appendAll(store, [job]), 30_000);
+
+      await eventually('a change after the reconnection to be announced', async () => heard.includes(job.jobId) || undefined);
     });
   });
 

@@ -2,7 +2,9 @@ import type { ImportJobStatus } from '@import-jobs/domain';
 import type { GlobalPosition, RecordedEvent } from '@import-jobs/event-store';
 import { Pool, type PoolClient } from 'pg';
 import type { JobCursor } from './job-cursor';
+import { toJobProgress, type JobProgress } from './job-progress';
 import type { JobView } from './job-view';
+import { changeNotificationOf, listenForJobViewChanges, type JobViewChangeListener, type JobViewChangeListening } from './job-view-notifications';
 import { inTransaction } from '@import-jobs/postgres';
 import { migrate, readModelNames, type ReadModelNames } from './schema';
 import { jobIdsOf, projectStoredEvents } from './stored-job-events';
@@ -87,7 +89,9 @@ export class PostgreSqlJobViews {
    * Applies stored events, in store order, and moves the projection's checkpoint from `expected`
    * to the last event's position, all in one transaction. The checkpoint moves first: its row lock
    * makes a second instance wait, and its compare-and-set then finds the checkpoint moved, so that
-   * of two instances applying the same events exactly one commits.
+   * of two instances applying the same events exactly one commits. Every version the views went
+   * through is kept as progress, and each changed job is announced on the schema's channel, which
+   * PostgreSQL delivers only once the transaction commits.
    *
    * @returns the views that changed, as committed.
    * @throws CheckpointConflictError when the stored checkpoint is not `expected`; nothing is written.
@@ -100,9 +104,11 @@ export class PostgreSqlJobViews {
       const jobIds = jobIdsOf(events);
       if (jobIds.length === 0) return [];
       const { rows } = await client.query<{ view: JobView }>(`SELECT view FROM ${this.names.jobViews} WHERE job_id = ANY($1::text[])`, [jobIds]);
-      const changed = projectStoredEvents(new Map(rows.map(({ view }) => [view.jobId, view])), events);
-      await this.upsert(client, changed);
-      return changed;
+      const { views, changes } = projectStoredEvents(new Map(rows.map(({ view }) => [view.jobId, view])), events);
+      await this.upsert(client, views);
+      await this.keepChanges(client, changes);
+      await this.announce(client, views);
+      return views;
     });
   }
 
@@ -135,6 +141,20 @@ export class PostgreSqlJobViews {
     return rows.map(({ view }) => view);
   }
 
+  /** A tenant's job's versions after `afterVersion`, oldest first, at most `limit` of them. */
+  async readChanges(tenantId: string, jobId: string, afterVersion: number, limit: number): Promise<JobProgress[]> {
+    const { rows } = await this.pool.query<{ progress: JobProgress }>(
+      `SELECT progress FROM ${this.names.jobViewChanges} WHERE job_id = $1 AND tenant_id = $2 AND version > $3 ORDER BY version LIMIT $4`,
+      [jobId, tenantId, afterVersion, limit],
+    );
+    return rows.map(({ progress }) => progress);
+  }
+
+  /** Hears every job change committed from the moment it resolves, whichever process projected it. */
+  listenForChanges(listener: JobViewChangeListener): Promise<JobViewChangeListening> {
+    return listenForJobViewChanges(this.pool, this.names.channel, listener);
+  }
+
   /** Every view, by job id: what a comparison with a rebuild reads. */
   async allViews(): Promise<JobView[]> {
     const { rows } = await this.pool.query<{ view: JobView }>(`SELECT view FROM ${this.names.jobViews} ORDER BY job_id`);
@@ -159,6 +179,28 @@ export class PostgreSqlJobViews {
             [projection, next.commit.toString(), next.prepare.toString(), expected.commit.toString(), expected.prepare.toString()],
           );
     return result.rowCount === 1;
+  }
+
+  private async keepChanges(client: PoolClient, changes: readonly JobView[]): Promise<void> {
+    if (changes.length === 0) return;
+    await client.query(
+      `INSERT INTO ${this.names.jobViewChanges} (job_id, version, tenant_id, progress)
+       SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::jsonb[])
+       ON CONFLICT (job_id, version) DO NOTHING`,
+      [
+        changes.map((view) => view.jobId),
+        changes.map((view) => view.revision),
+        changes.map((view) => view.tenantId),
+        changes.map((view) => JSON.stringify(toJobProgress(view))),
+      ],
+    );
+  }
+
+  /** One announcement per job, of its last version: a reader fetches every version it has not seen. */
+  private async announce(client: PoolClient, views: readonly JobView[]): Promise<void> {
+    const payloads = views.flatMap((view) => changeNotificationOf(view) ?? []);
+    if (payloads.length === 0) return;
+    await client.query('SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload', [this.names.channel, payloads]);
   }
 
   private async upsert(client: PoolClient, views: readonly JobView[]): Promise<void> {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { migrateUnderLock } from '@import-jobs/postgres';
 import type { Pool } from 'pg';
 
@@ -9,6 +10,9 @@ export interface ReadModelNames {
   readonly schema: string;
   readonly jobViews: string;
   readonly checkpoints: string;
+  readonly jobViewChanges: string;
+  /** The LISTEN/NOTIFY channel on which committed view changes are announced. */
+  readonly channel: string;
 }
 
 export function readModelNames(schema: string): ReadModelNames {
@@ -18,7 +22,15 @@ export function readModelNames(schema: string): ReadModelNames {
     schema: `"${schema}"`,
     jobViews: `"${schema}".job_views`,
     checkpoints: `"${schema}".projection_checkpoints`,
+    jobViewChanges: `"${schema}".job_view_changes`,
+    channel: channelOf(schema),
   };
+}
+
+/** Channel names, like identifiers, stop at 63 bytes: a longer schema name is hashed, never cut (two would meet). */
+function channelOf(schema: string): string {
+  const plain = `job_views_${schema}`;
+  return plain.length <= 63 ? plain : `job_views_${createHash('sha256').update(schema).digest('hex').slice(0, 40)}`;
 }
 
 /**
@@ -49,6 +61,16 @@ export function migrate(pool: Pool, names: ReadModelNames): Promise<void> {
         commit_position bigint NOT NULL,
         prepare_position bigint NOT NULL,
         updated_at timestamptz NOT NULL DEFAULT now()
+      )`);
+    // Every version of every view, as progress, so that a live stream resumed after a disconnect
+    // replays each change it missed rather than only the latest state.
+    await client.query(`
+      CREATE TABLE IF NOT EXISTS ${names.jobViewChanges} (
+        job_id text COLLATE "C" NOT NULL,
+        version bigint NOT NULL,
+        tenant_id text NOT NULL,
+        progress jsonb NOT NULL,
+        PRIMARY KEY (job_id, version)
       )`);
   });
 }

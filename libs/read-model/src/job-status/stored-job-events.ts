@@ -25,17 +25,27 @@ export function jobIdsOf(events: readonly RecordedEvent[]): string[] {
   return [...new Set(events.flatMap((recorded) => toStoredJobEvent(recorded)?.jobId ?? []))];
 }
 
+export interface ProjectedBatch {
+  /** The last view of each job the batch changed. */
+  readonly views: JobView[];
+  /** Every view the batch went through, in store order: one for each event that changed its job's view. */
+  readonly changes: JobView[];
+}
+
 /**
- * Folds a batch of stored events, in store order, into the views they touch. Returns only the
- * views that changed, so that a batch already applied writes nothing.
+ * Folds a batch of stored events, in store order, into the views they touch. Returns only what
+ * changed, so that a batch already applied writes nothing.
  */
-export function projectStoredEvents(current: ReadonlyMap<string, JobView>, events: readonly RecordedEvent[]): JobView[] {
+export function projectStoredEvents(current: ReadonlyMap<string, JobView>, events: readonly RecordedEvent[]): ProjectedBatch {
   const projected = new Map<string, JobView | null>();
+  const changes: JobView[] = [];
   for (const recorded of events) {
     const stored = toStoredJobEvent(recorded);
     if (stored === undefined) continue;
     const before = projected.has(stored.jobId) ? (projected.get(stored.jobId) ?? null) : (current.get(stored.jobId) ?? null);
-    projected.set(stored.jobId, projectJobView(before, stored.event, stored.meta));
+    const after = projectJobView(before, stored.event, stored.meta);
+    projected.set(stored.jobId, after);
+    if (after !== null && after !== before) changes.push(after);
   }
-  return [...projected].flatMap(([jobId, view]) => (view !== null && view !== current.get(jobId) ? [view] : []));
+  return { views: [...projected].flatMap(([jobId, view]) => (view !== null && view !== current.get(jobId) ? [view] : [])), changes };
 }

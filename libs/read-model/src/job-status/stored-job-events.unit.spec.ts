@@ -11,10 +11,17 @@ describe('projecting stored events', () => {
     const [jobA, jobB] = [jobEvents(a), jobEvents(b)];
     const batch = [stored(a, 0, jobA.requested()), stored(b, 0, jobB.requested()), stored(a, 1, jobA.planningStarted()), stored(b, 1, jobB.cancelling()), stored(b, 2, jobB.cancelled())];
 
-    const changed = projectStoredEvents(new Map(), batch);
+    const { views, changes } = projectStoredEvents(new Map(), batch);
 
-    expect(changed.map((view) => [view.jobId, view.status, view.revision])).toEqual([
+    expect(views.map((view) => [view.jobId, view.status, view.revision])).toEqual([
       [a, 'Planning', 1],
+      [b, 'Cancelled', 2],
+    ]);
+    expect(changes.map((view) => [view.jobId, view.status, view.revision])).toEqual([
+      [a, 'Requested', 0],
+      [b, 'Requested', 0],
+      [a, 'Planning', 1],
+      [b, 'Cancelling', 1],
       [b, 'Cancelled', 2],
     ]);
   });
@@ -22,9 +29,9 @@ describe('projecting stored events', () => {
   it('returns no view for a batch that was applied already', () => {
     const job = jobEvents(a);
     const batch = [stored(a, 0, job.requested()), stored(a, 1, job.planningStarted())];
-    const [view] = projectStoredEvents(new Map(), batch);
+    const [view] = projectStoredEvents(new Map(), batch).views;
 
-    expect(projectStoredEvents(new Map([[a, view!]]), batch)).toEqual([]);
+    expect(projectStoredEvents(new Map([[a, view!]]), batch)).toEqual({ views: [], changes: [] });
   });
 
   it('passes over events of other kinds and job events outside their job stream', () => {
@@ -32,7 +39,7 @@ describe('projecting stored events', () => {
     const foreign: RecordedEvent = { ...stored(a, 0, job.requested()), type: 'MarkerWritten', streamId: 'markers' };
     const misplaced: RecordedEvent = { ...stored(a, 0, job.requested()), streamId: importJobStreamId(b) };
 
-    expect(projectStoredEvents(new Map(), [foreign, misplaced])).toEqual([]);
+    expect(projectStoredEvents(new Map(), [foreign, misplaced])).toEqual({ views: [], changes: [] });
   });
 
   function stored(jobId: string, revision: number, event: ImportJobEvent): RecordedEvent {
