@@ -102,6 +102,11 @@ export interface MessageConsumer {
   run(options: ConsumerRun & ConsumerHandler): Promise<void>;
   /** Lets the batch in hand finish, leaves the group and disconnects. */
   stop(): Promise<void>;
+  /**
+   * Settles when the consumer ends: resolves after `stop()`, rejects when it crashed and will not
+   * restart by itself (a fatal producer or broker error), so that its owner can start a new one.
+   */
+  readonly finished: Promise<void>;
 }
 
 export interface TopicSpec {
@@ -123,6 +128,10 @@ export interface MessagingAdmin {
   createTopics(topics: readonly TopicSpec[]): Promise<void>;
   /** The group's committed offset in each partition of `topic`. */
   fetchCommittedOffsets(groupId: string, topic: string): Promise<readonly CommittedOffset[]>;
+  /** The offset the next record of each partition of `topic` will get: with the committed ones, a group's lag. */
+  fetchEndOffsets(topic: string): Promise<ReadonlyArray<{ readonly partition: number; readonly offset: string }>>;
+  /** Resolves when the cluster answers a metadata request: readiness. */
+  ping(): Promise<void>;
 }
 
 /** Everything the service needs from Kafka, behind the project's own types. */

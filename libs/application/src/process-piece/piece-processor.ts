@@ -56,6 +56,17 @@ export interface PieceProcessorDeps {
   readonly heartbeat: () => Promise<void>;
   readonly limits?: Partial<PieceLimits>;
   readonly readRetry?: RetryPolicy;
+  /** Aborted when the worker is shutting down and can no longer wait for the piece to end. */
+  readonly stopping?: AbortSignal;
+}
+
+/**
+ * The piece was given up because its worker is shutting down: its transaction is aborted, and the
+ * work item, whose offset did not move, is imported again by whoever holds its partition next.
+ */
+export class PieceInterruptedError extends Error {
+  override readonly name = 'PieceInterruptedError';
+  readonly retriable = true;
 }
 
 /** Where the full failure list of a piece is written: the same key for every attempt at the piece. */
@@ -100,6 +111,7 @@ export async function processPiece(item: PieceWorkItem, transaction: Transaction
   let heartbeatDueAt = Date.now() + limits.heartbeatIntervalMs;
   try {
     for await (const row of rowsOf(item, countedInto(source, sourceChunks(item, deps)), limits)) {
+      if (deps.stopping?.aborted) throw new PieceInterruptedError(`${file}: the worker is shutting down; the piece is given up after ${rowsProcessed} rows`);
       rowsProcessed++;
       const made = row.ok ? toRecord(row) : row;
       if (made.ok) await batch.add(made.message, made.bytes);
@@ -120,6 +132,7 @@ export async function processPiece(item: PieceWorkItem, transaction: Transaction
       ...(failureList === undefined ? {} : { failureListLocation: failureList }),
     };
   } catch (error) {
+    await batch.abandon();
     await failures.discard();
     const reason = permanentFailureOf(error, file);
     if (reason === undefined) throw error;

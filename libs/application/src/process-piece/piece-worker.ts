@@ -33,7 +33,12 @@ export interface PieceWorkerOptions {
    * Asked before a piece is imported: whether its job still wants it. Without it, every piece is
    * imported.
    */
-  readonly admission?: (item: PieceWorkItem) => Promise<PieceAdmission>;
+  readonly admission?: (item: PieceWorkItem, copy: WorkItemCopy) => Promise<PieceAdmission>;
+  /**
+   * How long `stop()` lets the piece in hand run to its commit before giving it up (its transaction
+   * aborted, its work item left for the next holder of the partition). Waits for it when absent.
+   */
+  readonly stopGraceMs?: number;
 }
 
 /**
@@ -43,9 +48,21 @@ export interface PieceWorkerOptions {
  */
 export type PieceAdmission = 'import' | 'cancel' | 'skip';
 
+/** Where a copy of a work item sits on the pieces topic: the same item published twice is two copies. */
+export interface WorkItemCopy {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+}
+
 export interface PieceWorker {
-  /** Lets the piece in hand end (committed or aborted), leaves the group and disconnects the consumer. */
+  /**
+   * Takes no more work, lets the piece in hand commit or, past `stopGraceMs`, aborts it; then leaves
+   * the group and disconnects the consumer.
+   */
   stop(): Promise<void>;
+  /** Rejects when the worker's consumer crashed for good: its supervisor then starts a new worker. */
+  readonly finished: Promise<void>;
 }
 
 
@@ -64,19 +81,29 @@ export interface PieceWorker {
  * Faults a retry may cure (S3 busy, Kafka errors, a rebalance, the failures bucket unwritable) abort
  * the transaction and are thrown to the consumer, which reads the work item again after its backoff.
  *
- * What exactly-once does not cover: the same work item published twice (at two offsets) is imported
- * twice, each copy in its own transaction. The result consumer counts the piece once, but the
- * destination then holds the piece's records twice: a known at-least-once gap of re-published work.
+ * The same work item published twice (at two offsets) would be imported twice, each copy in its own
+ * transaction: `admission` must let only one copy through (see `pieceAdmissionFromJob`).
  */
 export async function startPieceWorker(options: PieceWorkerOptions): Promise<PieceWorker> {
   const { messaging, groupId } = options;
   const consumer = messaging.createConsumer({ groupId, autoCommit: false });
+  const stopping = new AbortController();
   // Work items published before the group first joined are work all the same.
-  await consumer.run({ topics: [options.topics.pieces], fromBeginning: true, eachBatch: pieceBatchHandler(options) });
-  return { stop: () => consumer.stop() };
+  await consumer.run({ topics: [options.topics.pieces], fromBeginning: true, eachBatch: pieceBatchHandler(options, stopping.signal) });
+  return {
+    finished: consumer.finished,
+    async stop() {
+      const giveUp = options.stopGraceMs === undefined ? undefined : setTimeout(() => stopping.abort(), options.stopGraceMs);
+      try {
+        await consumer.stop();
+      } finally {
+        clearTimeout(giveUp);
+      }
+    },
+  };
 }
 
-function pieceBatchHandler(options: PieceWorkerOptions): BatchHandler {
+function pieceBatchHandler(options: PieceWorkerOptions, stopping: AbortSignal): BatchHandler {
   const { messaging, s3, topics, groupId, failuresBucket, limits, readRetry, log = consoleLog, now = () => new Date(), admission } = options;
   const validators = new RowValidators();
   const awaitingResult = new FailedPiecesAwaitingResult();
@@ -98,7 +125,7 @@ function pieceBatchHandler(options: PieceWorkerOptions): BatchHandler {
         await transaction.send([resultMessage(topics.pieceResults, item, { kind: 'failed', reason: failure }, now())]);
         return;
       }
-      const admitted = admission ? await admission(item) : 'import';
+      const admitted = admission ? await admission(item, { topic: message.topic, partition: message.partition, offset: message.offset }) : 'import';
       if (admitted === 'skip') return;
       if (admitted === 'cancel') {
         await transaction.send([resultMessage(topics.pieceResults, item, { kind: 'cancelled' }, now())]);
@@ -106,7 +133,7 @@ function pieceBatchHandler(options: PieceWorkerOptions): BatchHandler {
       }
       let outcome: PieceOutcome;
       try {
-        outcome = await processPiece(item, transaction, { s3, failuresBucket, validators, heartbeat: context.heartbeat, limits, readRetry });
+        outcome = await processPiece(item, transaction, { s3, failuresBucket, validators, heartbeat: context.heartbeat, limits, readRetry, stopping });
       } catch (error) {
         log.warn(`Piece ${item.piece.pieceId} of job ${item.jobId} is aborted and will be read again`, { ...positionOf(message), error: messageOf(error) });
         throw withRetriableFlag(error);

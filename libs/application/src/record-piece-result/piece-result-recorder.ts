@@ -13,6 +13,8 @@ export interface PieceResultRecorderOptions {
 
 export interface PieceResultRecorder {
   stop(): Promise<void>;
+  /** Rejects when the consumer crashed for good: its supervisor then starts a new recorder. */
+  readonly finished: Promise<void>;
 }
 
 /**
@@ -43,7 +45,7 @@ export async function startPieceResultRecorder({ messaging, commands, topics, gr
   };
 
   await consumer.run({ topics: [topics.pieceResults], fromBeginning: true, eachMessage: record });
-  return { stop: () => consumer.stop() };
+  return { stop: () => consumer.stop(), finished: consumer.finished };
 }
 
 function where(message: IncomingMessage): Record<string, unknown> {

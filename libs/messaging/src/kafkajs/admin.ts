@@ -66,6 +66,24 @@ export class KafkajsAdmin implements MessagingAdmin {
     }
   }
 
+  async fetchEndOffsets(topic: string): Promise<ReadonlyArray<{ readonly partition: number; readonly offset: string }>> {
+    const admin = await this.connection.get();
+    try {
+      return (await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => ({ partition, offset: high }));
+    } catch (error) {
+      throw fromKafkajsError(error, `fetch the end offsets of ${topic}`);
+    }
+  }
+
+  async ping(): Promise<void> {
+    const admin = await this.connection.get();
+    try {
+      await admin.describeCluster();
+    } catch (error) {
+      throw fromKafkajsError(error, 'describe the cluster');
+    }
+  }
+
   close(): Promise<void> {
     return this.connection.close();
   }

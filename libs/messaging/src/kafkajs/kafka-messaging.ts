@@ -17,6 +17,11 @@ export interface KafkaMessagingConfig {
    * longest piece. The broker caps it at its `transaction.max.timeout.ms` (15 minutes by default).
    */
   readonly transactionTimeoutMs?: number;
+  /**
+   * How long a consumer group waits for a member that stopped heartbeating (a killed process)
+   * before handing its partitions to the others: kafkajs's 30 s unless given.
+   */
+  readonly sessionTimeoutMs?: number;
   /** Where warnings and errors go; the console unless given. */
   readonly log?: MessagingLog;
 }
@@ -45,7 +50,7 @@ export function createKafkaMessaging(config: KafkaMessagingConfig): Messaging {
     transactions,
     admin,
     createConsumer(options) {
-      const consumer = new KafkajsMessageConsumer(kafka, options);
+      const consumer = new KafkajsMessageConsumer(kafka, options, config.sessionTimeoutMs);
       consumers.push(consumer);
       return consumer;
     },

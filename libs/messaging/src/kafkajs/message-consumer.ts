@@ -10,17 +10,31 @@ const maxFetchWaitMs = 1_000;
 
 export class KafkajsMessageConsumer implements MessageConsumer {
   private consumer: Consumer | undefined;
+  private end!: { resolve: () => void; reject: (error: Error) => void };
+  readonly finished = new Promise<void>((resolve, reject) => {
+    this.end = { resolve, reject };
+  });
 
   constructor(
     private readonly kafka: Kafka,
     private readonly options: ConsumerOptions,
+    private readonly sessionTimeoutMs?: number,
   ) {}
 
   async run(run: ConsumerRun & ConsumerHandler): Promise<void> {
     const { groupId, autoCommit = true } = this.options;
     if (this.consumer) throw new MessagingError(`The consumer of group ${groupId} is already running`, false);
-    const consumer = this.kafka.consumer({ groupId, readUncommitted: false, maxWaitTimeInMs: maxFetchWaitMs });
+    const session =
+      // kafkajs heartbeats every 3 s by default; a session must outlast a few missed ones.
+      this.sessionTimeoutMs === undefined ? {} : { sessionTimeout: this.sessionTimeoutMs, heartbeatInterval: Math.min(3_000, Math.floor(this.sessionTimeoutMs / 3)) };
+    const consumer = this.kafka.consumer({ groupId, readUncommitted: false, maxWaitTimeInMs: maxFetchWaitMs, ...session });
     this.consumer = consumer;
+    // Nobody need wait for the end of a consumer that is only ever stopped.
+    this.finished.catch(() => undefined);
+    consumer.on(consumer.events.CRASH, ({ payload: { error, restart } }) => {
+      // kafkajs restarts after retriable errors itself; after any other, this consumer is done.
+      if (!restart) this.end.reject(fromKafkajsError(error, `consume ${run.topics.join(', ')} in group ${groupId}`));
+    });
     try {
       await consumer.connect();
       await consumer.subscribe({ topics: [...run.topics], fromBeginning: run.fromBeginning ?? false });
@@ -41,6 +55,7 @@ export class KafkajsMessageConsumer implements MessageConsumer {
     const consumer = this.consumer;
     this.consumer = undefined;
     await consumer?.disconnect();
+    this.end.resolve();
   }
 }
 

@@ -1,3 +1,4 @@
+import { KafkaJSNonRetriableError } from 'kafkajs';
 import { Inbox, kafkaTestTimeoutMs, messagingTestKit, singlePartitionTopic, uniqueName } from '../../test/kafka-test-kit';
 
 describe('plain produce and consume', () => {
@@ -37,6 +38,29 @@ describe('plain produce and consume', () => {
     ]);
     expect(inbox.messages[0]?.timestamp.getTime()).toBeGreaterThanOrEqual(sentAt - 60_000);
     await expect(messaging.admin.fetchCommittedOffsets(groupId, topic.name)).resolves.toEqual([{ partition: 0, offset: '3' }]);
+  });
+
+  it('ends `finished` with the error when the consumer crashes for good, and resolves it on stop', async () => {
+    const messaging = kit.connect();
+    const topic = singlePartitionTopic('crash');
+    await messaging.admin.createTopics([topic]);
+    await messaging.producer.send([{ topic: topic.name, value: 'fatal' }]);
+    const crashing = messaging.createConsumer({ groupId: uniqueName('crash') });
+    await crashing.run({
+      topics: [topic.name],
+      fromBeginning: true,
+      eachMessage: async () => {
+        // What kafkajs raises for a fatal producer error (an out-of-order sequence number).
+        throw new KafkaJSNonRetriableError('the producer is fenced for good');
+      },
+    });
+
+    await expect(crashing.finished).rejects.toThrow('the producer is fenced for good');
+    await crashing.stop();
+    const stopped = messaging.createConsumer({ groupId: uniqueName('stopped') });
+    await stopped.run({ topics: [topic.name], eachMessage: async () => undefined });
+    await stopped.stop();
+    await expect(stopped.finished).resolves.toBeUndefined();
   });
 
   it('delivers a batch again from the first offset its handler did not resolve', async () => {

@@ -1,10 +1,9 @@
 import type { RetryPolicy } from '@import-jobs/retry';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { PutBucketVersioningCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createTestBucket, harnessS3Client } from '../../../../test/harness/s3';
 import { harnessEnv } from '../../../../test/harness/env';
+import { S3FaultProxy } from '../../../../tools/resilience/s3-fault-proxy';
 import { freeLoopbackPorts } from '../../../../tools/stack/free-port';
 import {
   readObjectRange,
@@ -106,11 +105,11 @@ describe('readObjectRange against the S3 server', () => {
   });
 
   describe('through a proxy that injects faults', () => {
-    let proxy: FaultInjectingProxy;
+    let proxy: S3FaultProxy;
     let proxiedS3: S3Client;
 
     beforeEach(async () => {
-      proxy = await FaultInjectingProxy.start(new URL(harnessEnv('S3_ENDPOINT')));
+      proxy = await S3FaultProxy.start(new URL(harnessEnv('S3_ENDPOINT')));
       proxiedS3 = harnessS3Client(proxy.endpoint);
     });
     afterEach(async () => {
@@ -167,74 +166,4 @@ async function readAll(chunks: AsyncIterable<Uint8Array>): Promise<Buffer> {
   const parts: Uint8Array[] = [];
   for await (const chunk of chunks) parts.push(chunk);
   return Buffer.concat(parts);
-}
-
-type Fault = 'slow-down' | 'cut-mid-body';
-
-/**
- * An HTTP proxy in front of the real S3 server that spoils the next requests as told: S3's own
- * throttling answer, or a response cut off half-way through its body. The faults S3 shows under load,
- * which a local server never does.
- */
-class FaultInjectingProxy {
-  readonly faults: Fault[] = [];
-  requests = 0;
-
-  private constructor(
-    private readonly server: Server,
-    private readonly upstream: URL,
-  ) {}
-
-  static async start(upstream: URL): Promise<FaultInjectingProxy> {
-    const server = createServer();
-    const proxy = new FaultInjectingProxy(server, upstream);
-    server.on('request', (request, response) => proxy.handle(request, response));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return proxy;
-  }
-
-  get endpoint(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise((resolve) => this.server.close(resolve));
-  }
-
-  private handle(request: IncomingMessage, response: ServerResponse): void {
-    this.requests++;
-    const fault = this.faults.shift();
-    if (fault === 'slow-down') {
-      request.resume();
-      response.writeHead(503, { 'content-type': 'application/xml' });
-      response.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>');
-      return;
-    }
-    const forwarded = httpRequest(
-      { host: this.upstream.hostname, port: this.upstream.port, method: request.method, path: request.url, headers: request.headers },
-      (upstreamResponse) => {
-        response.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
-        if (fault !== 'cut-mid-body') {
-          upstreamResponse.pipe(response);
-          return;
-        }
-        const cutAfter = Math.floor(Number(upstreamResponse.headers['content-length']) / 2);
-        let sent = 0;
-        upstreamResponse.on('data', (chunk: Buffer) => {
-          const part = chunk.subarray(0, Math.max(0, cutAfter - sent));
-          if (part.length === 0) return;
-          sent += part.length;
-          if (sent < cutAfter) {
-            response.write(part);
-            return;
-          }
-          upstreamResponse.destroy();
-          response.write(part, () => response.socket?.destroy());
-        });
-      },
-    );
-    forwarded.on('error', () => response.socket?.destroy());
-    request.pipe(forwarded);
-  }
 }
