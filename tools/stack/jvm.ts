@@ -35,6 +35,8 @@ export interface JvmExit {
 }
 
 export interface Jvm {
+  /** The JVM's process id, for tests that freeze a server (SIGSTOP) to play an outage. */
+  readonly pid: number | undefined;
   /** Aborted as soon as the JVM exits for any reason; the reason says how, with its last log lines. */
   readonly died: AbortSignal;
   /** Settles when the JVM is gone; the scratch folder is left alone (stop() deletes it). */
@@ -123,7 +125,7 @@ export function startJvm({ name, args, scratchDir, logFile, stopTimeoutMs = 10_0
       await rm(scratchDir, { recursive: true, force: true, maxRetries: 5 });
     })());
 
-  return { died: died.signal, exited, stop };
+  return { pid: child.pid, died: died.signal, exited, stop };
 }
 
 function tailOf(file: string, maxBytes = 4096): string {
@@ -148,6 +150,8 @@ export interface JvmServer {
   logFile: string;
   /** Aborted if the server exits before stop(). */
   died: AbortSignal;
+  /** The JVM's process id, for tests that freeze a server (SIGSTOP) to play an outage. */
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -169,5 +173,5 @@ export async function startJvmServer({ answers, readyTimeoutMs, ...jvmOptions }:
     await jvm.stop();
     throw error;
   }
-  return { logFile: jvmOptions.logFile, died: jvm.died, stop: jvm.stop };
+  return { logFile: jvmOptions.logFile, died: jvm.died, pid: jvm.pid, stop: jvm.stop };
 }

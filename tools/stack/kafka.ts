@@ -14,21 +14,25 @@ export function fetchKafka(): Promise<FetchedRuntime> {
 
 export interface KafkaServer extends JvmServer {
   brokers: string[];
+  /** The broker's and the controller's ports, to start a broker again where clients expect it. */
+  ports: readonly [broker: number, controller: number];
 }
 
 export interface StartKafkaOptions {
   readyTimeoutMs?: number;
+  /** Free ports unless given: a test that stops its broker starts a new one on the same ports. */
+  ports?: readonly [broker: number, controller: number];
 }
 
 /**
  * One combined broker+controller in KRaft mode on free loopback ports, with a fresh data folder,
  * configured so that transactions and consumer groups work on a single node.
  */
-export async function startKafka({ readyTimeoutMs = 60_000 }: StartKafkaOptions = {}): Promise<KafkaServer> {
+export async function startKafka({ readyTimeoutMs = 60_000, ports }: StartKafkaOptions = {}): Promise<KafkaServer> {
   const { libDir } = await fetchKafka();
   const scratchDir = await mkdtemp(join(tmpdir(), 'import-jobs-kafka-'));
   try {
-    const [port, controllerPort] = await freeLoopbackPorts(2);
+    const [port, controllerPort] = ports ?? (await freeLoopbackPorts(2));
     const brokers = [`127.0.0.1:${port}`];
     const serverProperties = join(scratchDir, 'server.properties');
     const log4jProperties = join(scratchDir, 'log4j.properties');
@@ -39,7 +43,9 @@ export async function startKafka({ readyTimeoutMs = 60_000 }: StartKafkaOptions 
     const classPath = ['-cp', join(libDir, '*'), `-Dlog4j.configuration=${pathToFileURL(log4jProperties).href}`];
 
     // Started like the server, so that it too is killed, and the folder deleted, if we die meanwhile.
-    const clusterId = randomBytes(16).toString('base64url');
+    // Kafka's own ids are 16 random bytes in base64url; one that begins with '-' would be read by
+    // the storage tool as an option, so the first character is kept a letter.
+    const clusterId = `k${randomBytes(16).toString('base64url').slice(1)}`;
     const format = startJvm({
       name: "Kafka's storage format",
       args: [...lightJvmFlags('256m'), ...classPath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', serverProperties],
@@ -56,7 +62,7 @@ export async function startKafka({ readyTimeoutMs = 60_000 }: StartKafkaOptions 
       answers: () => clusterAnswers(brokers),
       readyTimeoutMs,
     });
-    return { ...server, brokers };
+    return { ...server, brokers, ports: [port, controllerPort] };
   } catch (error) {
     await rm(scratchDir, { recursive: true, force: true });
     throw error;

@@ -46,6 +46,10 @@ export async function startS3({ readyTimeoutMs = 60_000 }: StartS3Options = {}):
         '--http.port=0',
         `--com.adobe.testing.s3mock.store.root=${join(scratchDir, 'store')}`,
         '--com.adobe.testing.s3mock.store.retain-files-on-exit=false',
+        // S3Mock streams a GET as a Spring MVC async response, which Spring ends after its async
+        // request timeout (about 95 s seen): a whole gzip object read at a worker's pace outlasts
+        // it and is then read again and again. Real S3 has no such limit.
+        '--spring.mvc.async.request-timeout=3600000',
         '--spring.main.banner-mode=off',
         '--logging.level.root=WARN',
       ],

@@ -1,6 +1,6 @@
 import type { FramedRecord } from '../framing/record-framer';
 import type { RowLimits } from '../row-result';
-import { describeCsvError, isCsvError, parseRecords, recordProblem } from './csv-fields';
+import { describeQuotingProblem, isQuotingProblem, recordProblem, recordText, splitFields } from './csv-fields';
 
 /** The file's header cannot name the fields of its rows, so no row of the file can be read: the job fails. */
 export class CsvHeaderError extends Error {
@@ -40,13 +40,8 @@ export function checkedCsvHeader(header: readonly string[]): readonly string[] {
 export function csvHeaderFrom(record: FramedRecord, limits: RowLimits): string[] {
   const problem = recordProblem(record, limits);
   if (problem !== undefined) throw new CsvHeaderError(problem);
-  let names: string[];
-  try {
-    [names] = parseRecords([record]);
-  } catch (error) {
-    if (isCsvError(error)) throw new CsvHeaderError(describeCsvError(error, []));
-    throw error;
-  }
+  const names = splitFields(recordText(record));
+  if (isQuotingProblem(names)) throw new CsvHeaderError(describeQuotingProblem(names, []));
   checkedCsvHeader(names);
   return names;
 }

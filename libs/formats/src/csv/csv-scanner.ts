@@ -18,9 +18,9 @@ const quoteInQuoted = 3;
  * once), so line numbers are the ones an editor shows even when line endings are mixed.
  *
  * Malformed quoting is framed so that the damage stays on its own line: a quote inside an unquoted
- * field is an ordinary byte, and text after a closing quote continues the field unquoted; csv-parse
- * then rejects that one record. (csv-parse on its own keeps reading such a field as quoted and
- * swallows the records after it.) The planner's splitter and the readers share this scanner, so a
+ * field is an ordinary byte, and text after a closing quote continues the field unquoted;
+ * `splitFields` then rejects that one record. (A CSV library on its own, csv-parse for one, keeps
+ * reading such a field as quoted and swallows the records after it.) The planner's splitter and the readers share this scanner, so a
  * piece always starts where a whole-file read would start a record, whatever the bytes are.
  */
 export class CsvScanner implements RecordScanner {

@@ -1,6 +1,6 @@
 import { RecordFramer, type FramedRecord } from '../framing/record-framer';
-import { rawText, requirePositiveInteger, rowLimits, type RowLimitOptions, type RowLimits, type RowResult } from '../row-result';
-import { describeCsvError, isCsvError, parseRecords, recordProblem } from './csv-fields';
+import { cutRawText, rawText, requirePositiveInteger, rowLimits, type RowLimitOptions, type RowLimits, type RowResult } from '../row-result';
+import { describeQuotingProblem, isQuotingProblem, recordProblem, recordText, splitFields } from './csv-fields';
 import { checkedCsvHeader, csvHeaderFrom } from './csv-header';
 import { CsvScanner } from './csv-scanner';
 
@@ -27,10 +27,6 @@ export async function* readCsvRows(chunks: AsyncIterable<Uint8Array>, options: C
   yield* reader.finish();
 }
 
-// csv-parse costs several times more per record when called once per record than once for many,
-// so the good records of a chunk are parsed together, and one by one only when a call fails.
-const maxRecordsPerParse = 1000;
-
 class CsvRowReader {
   private readonly limits: RowLimits;
   private readonly framer: RecordFramer;
@@ -55,7 +51,6 @@ class CsvRowReader {
 
   private rowsOf(records: FramedRecord[]): RowResult[] {
     const rows: RowResult[] = [];
-    let wellFramed: FramedRecord[] = [];
     for (const record of records) {
       if (record.byteLength === 0) continue;
       if (this.awaitingHeader) {
@@ -64,47 +59,27 @@ class CsvRowReader {
         continue;
       }
       const problem = recordProblem(record, this.limits);
-      if (problem === undefined) {
-        wellFramed.push(record);
-        continue;
-      }
-      this.parseInto(rows, wellFramed);
-      rows.push(this.failure(record, problem));
-      wellFramed = [];
+      rows.push(problem === undefined ? this.row(record) : this.failure(record, problem));
     }
-    this.parseInto(rows, wellFramed);
     return rows;
   }
 
-  private parseInto(rows: RowResult[], records: FramedRecord[]): void {
-    for (let start = 0; start < records.length; start += maxRecordsPerParse) {
-      const group = records.slice(start, start + maxRecordsPerParse);
-      try {
-        const parsed = parseRecords(group);
-        group.forEach((record, index) => rows.push(this.row(record, parsed[index])));
-      } catch (error) {
-        if (!isCsvError(error)) throw error;
-        for (const record of group) rows.push(this.parseAlone(record));
-      }
+  private row(record: FramedRecord): RowResult {
+    const text = recordText(record);
+    const fields = splitFields(text);
+    if (isQuotingProblem(fields)) return this.failure(record, describeQuotingProblem(fields, this.columns));
+    const { columns } = this;
+    if (fields.length !== columns.length) {
+      return this.failure(record, `expected ${columns.length} fields as in the header, found ${fields.length}`);
     }
-  }
-
-  private parseAlone(record: FramedRecord): RowResult {
-    try {
-      return this.row(record, parseRecords([record])[0]);
-    } catch (error) {
-      if (!isCsvError(error)) throw error;
-      return this.failure(record, describeCsvError(error, this.columns));
+    const values: Record<string, unknown> = {};
+    for (let index = 0; index < columns.length; index++) {
+      const name = columns[index] as string;
+      // Assigning "__proto__" would set the prototype; defining it makes it a field like any other.
+      if (name === '__proto__') Object.defineProperty(values, name, { value: fields[index], enumerable: true, writable: true, configurable: true });
+      else values[name] = fields[index];
     }
-  }
-
-  private row(record: FramedRecord, fields: string[]): RowResult {
-    if (fields.length !== this.columns.length) {
-      return this.failure(record, `expected ${this.columns.length} fields as in the header, found ${fields.length}`);
-    }
-    // fromEntries defines properties, so a "__proto__" column is a field, not a prototype.
-    const values = Object.fromEntries(this.columns.map((name, index) => [name, fields[index]]));
-    return { ok: true, line: record.line, record: values, rawBytes: record.byteLength, raw: rawText(record.bytes, this.limits) };
+    return { ok: true, line: record.line, record: values, rawBytes: record.byteLength, raw: cutRawText(text, this.limits) };
   }
 
   private failure(record: FramedRecord, reason: string): RowResult {
