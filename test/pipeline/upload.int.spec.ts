@@ -142,10 +142,11 @@ describe('direct uploads larger than what the api holds in memory', () => {
     expect(answer.status).toBe(202);
     jobIds.push(answer.body.id);
     expect(fileBytes).toBeGreaterThan(150 * 1024 * 1024);
-    // Streaming holds two 5 MiB parts and their copies: about 40 MiB was seen whether the file was
-    // 77 or 155 MiB, where holding this one would add over 150. Importing it is the test above's
-    // job; this one is cancelled, to spare the run the time.
-    expect(growthMiB).toBeLessThan(64);
+    // Streaming holds two 5 MiB parts and their copies: 40 to 70 MiB was seen whether the file was
+    // 77 or 155 MiB (the rest is the in-process worker and its clients, busy meanwhile), where
+    // holding this one would add over 150. Importing it is the test above's job; this one is
+    // cancelled, to spare the run the time.
+    expect(growthMiB).toBeLessThan(100);
     expect((await api.cancel(answer.body.id)).status).toBe(204);
     await api.waitUntilFinished(answer.body.id, 240_000);
   }, 300_000);

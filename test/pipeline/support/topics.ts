@@ -50,8 +50,29 @@ export class TopicReader {
     return eventually(`${what} on ${this.topic}`, async () => probe(this.messages), {
       timeoutMs,
       intervalMs: 50,
-      explain: () => `${this.messages.length} messages received so far`,
+      explain: () => this.describe(),
     });
+  }
+
+  /**
+   * Like `waitFor`, but for a long read: it fails only once no message has arrived for
+   * `stalledMs`, however long the whole read takes on a loaded machine. A read that stalls while
+   * the partition has more records is held back by a transaction left open.
+   */
+  async waitWhileArriving<T>(what: string, probe: (messages: readonly IncomingMessage[]) => T | undefined, stalledMs = 30_000): Promise<T> {
+    for (;;) {
+      const receivedBefore = this.messages.length;
+      try {
+        return await this.waitFor(what, probe, stalledMs);
+      } catch (error) {
+        if (this.messages.length === receivedBefore) throw error;
+      }
+    }
+  }
+
+  private describe(): string {
+    const last = this.messages.at(-1);
+    return `${this.messages.length} messages received so far${last ? `, the last at offset ${last.offset} of partition ${last.partition}` : ''}`;
   }
 }
 
@@ -67,10 +88,15 @@ export async function readCommittedUntilNow(messaging: Messaging, topic: string)
   const marker = randomUUID();
   await messaging.producer.send([{ topic, key: null, value: marker, headers: { [endMarkerHeader]: marker } }]);
   const reader = await TopicReader.start(messaging, topic);
-  const end = await reader.waitFor('the end marker', (messages) => {
-    const index = messages.findIndex((message) => message.headers[endMarkerHeader] === marker);
-    return index === -1 ? undefined : index;
-  });
+  const end = await reader
+    .waitWhileArriving('the end marker', (messages) => {
+      const index = messages.findIndex((message) => message.headers[endMarkerHeader] === marker);
+      return index === -1 ? undefined : index;
+    })
+    .catch(async (error: Error) => {
+      const ends = await messaging.admin.fetchEndOffsets(topic).catch(() => []);
+      throw new Error(`${error.message}\nthe partitions end at ${ends.map(({ partition, offset }) => `${partition}:${offset}`).join(', ')}`, { cause: error });
+    });
   if (reader.messages.some((message) => message.partition !== 0)) throw new Error(`${topic} has more than one partition: its end marker proves nothing`);
   return reader.messages.slice(0, end).filter((message) => message.headers[endMarkerHeader] === undefined);
 }
