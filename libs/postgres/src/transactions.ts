@@ -4,6 +4,13 @@ import type { Pool, PoolClient } from 'pg';
 export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
+  // pg-pool takes its own error listener off a client it hands out, and a connection that drops
+  // between two queries emits an 'error' with no active query to receive it: unheard, it ends the
+  // process. Heard here, it marks the client broken; the next query fails by itself.
+  const noteBroken = (error: Error): void => {
+    broken ??= error;
+  };
+  client.on('error', noteBroken);
   try {
     await client.query('BEGIN');
     const result = await work(client);
@@ -11,11 +18,13 @@ export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) =>
     return result;
   } catch (error) {
     await client.query('ROLLBACK').catch((rollbackError: unknown) => {
-      broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+      broken ??= rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
     });
     throw error;
   } finally {
-    // A client whose rollback failed may still be inside the transaction: destroy it, don't pool it.
+    // A client whose connection broke, or whose rollback failed and so may still be inside the
+    // transaction, is destroyed rather than pooled.
+    client.off('error', noteBroken);
     client.release(broken);
   }
 }
