@@ -69,8 +69,7 @@ export async function startConnect(brokers: readonly string[]): Promise<ConnectW
       answers: async () => (await call(rest, 'GET', '/connectors')).status === 200,
       readyTimeoutMs: 120_000,
     });
-    return {
-      ...server,
+    const connector: Omit<ConnectWorker, keyof JvmServer> = {
       async startFileSource(name, file, topic) {
         const config = { 'connector.class': 'org.apache.kafka.connect.file.FileStreamSourceConnector', 'tasks.max': '1', file, topic };
         const answer = await call(rest, 'POST', '/connectors', { name, config });
@@ -81,6 +80,7 @@ export async function startConnect(brokers: readonly string[]): Promise<ConnectW
         if (answer.status !== 204 && answer.status !== 404) throw new Error(`Connect could not delete connector ${name}: ${answer.status} ${answer.body}`);
       },
     };
+    return Object.assign(server, connector);
   } catch (error) {
     await rm(scratchDir, { recursive: true, force: true });
     throw error;

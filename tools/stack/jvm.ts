@@ -41,7 +41,9 @@ export interface Jvm {
   readonly died: AbortSignal;
   /** Settles when the JVM is gone; the scratch folder is left alone (stop() deletes it). */
   readonly exited: Promise<JvmExit>;
-  /** SIGTERM, then SIGKILL after the deadline; then the scratch folder is deleted. Safe to call twice. */
+  /** SIGTERM, then SIGKILL after the deadline; the scratch folder is kept. Safe to call twice. */
+  halt(): Promise<void>;
+  /** halt(), then the scratch folder is deleted. Safe to call twice. */
   stop(): Promise<void>;
 }
 
@@ -115,17 +117,22 @@ export function startJvm({ name, args, scratchDir, logFile, stopTimeoutMs = 10_0
     );
   });
 
-  let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> =>
-    (stopping ??= (async () => {
+  let halting: Promise<void> | undefined;
+  const halt = (): Promise<void> =>
+    (halting ??= (async () => {
       const forceKill = setTimeout(() => child.kill('SIGKILL'), stopTimeoutMs);
       child.kill('SIGTERM');
       await exited;
       clearTimeout(forceKill);
+    })());
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      await halt();
       await rm(scratchDir, { recursive: true, force: true, maxRetries: 5 });
     })());
 
-  return { pid: child.pid, died: died.signal, exited, stop };
+  return { pid: child.pid, died: died.signal, exited, halt, stop };
 }
 
 function tailOf(file: string, maxBytes = 4096): string {
@@ -147,11 +154,16 @@ function tailOf(file: string, maxBytes = 4096): string {
 /** A server started by the stack: where its log is, how to learn it died, how to stop it. */
 export interface JvmServer {
   /** The server's WARN-level log, inside its folder (deleted by stop). */
-  logFile: string;
-  /** Aborted if the server exits before stop(). */
-  died: AbortSignal;
+  readonly logFile: string;
+  /** Aborted if the server exits before stop() or restart(). */
+  readonly died: AbortSignal;
   /** The JVM's process id, for tests that freeze a server (SIGSTOP) to play an outage. */
-  pid: number | undefined;
+  readonly pid: number | undefined;
+  /**
+   * Stops the server as an operator would (SIGTERM, SIGKILL past the deadline), runs `whileStopped`,
+   * and starts it again with the same folder, data and ports; resolves once it answers again.
+   */
+  restart(whileStopped?: () => Promise<void>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -163,15 +175,37 @@ export interface JvmServerOptions extends JvmOptions {
 
 /**
  * Starts a JVM and waits, with a deadline, until it answers; a server that dies or never answers
- * is stopped (its folder deleted) before the failure is thrown.
+ * is stopped (its folder deleted) before the failure is thrown. The object returned follows the
+ * server across restarts: add fields to it rather than copy it.
  */
 export async function startJvmServer({ answers, readyTimeoutMs, ...jvmOptions }: JvmServerOptions): Promise<JvmServer> {
-  const jvm = startJvm(jvmOptions);
-  try {
-    await waitFor(`${jvmOptions.name} to answer`, answers, { timeoutMs: readyTimeoutMs, intervalMs: 200, signal: jvm.died });
-  } catch (error) {
-    await jvm.stop();
-    throw error;
-  }
-  return { logFile: jvmOptions.logFile, died: jvm.died, pid: jvm.pid, stop: jvm.stop };
+  const startAnswering = async (): Promise<Jvm> => {
+    const jvm = startJvm(jvmOptions);
+    try {
+      await waitFor(`${jvmOptions.name} to answer`, answers, { timeoutMs: readyTimeoutMs, intervalMs: 200, signal: jvm.died });
+    } catch (error) {
+      await jvm.stop();
+      throw error;
+    }
+    return jvm;
+  };
+  let jvm = await startAnswering();
+  return {
+    logFile: jvmOptions.logFile,
+    get died() {
+      return jvm.died;
+    },
+    get pid() {
+      return jvm.pid;
+    },
+    async restart(whileStopped) {
+      await jvm.halt();
+      try {
+        await whileStopped?.();
+      } finally {
+        jvm = await startAnswering();
+      }
+    },
+    stop: () => jvm.stop(),
+  };
 }

@@ -62,7 +62,7 @@ export async function startKafka({ readyTimeoutMs = 60_000, ports }: StartKafkaO
       answers: () => clusterAnswers(brokers),
       readyTimeoutMs,
     });
-    return { ...server, brokers, ports: [port, controllerPort] };
+    return Object.assign(server, { brokers, ports: [port, controllerPort] as const });
   } catch (error) {
     await rm(scratchDir, { recursive: true, force: true });
     throw error;

@@ -58,13 +58,12 @@ export async function startS3({ readyTimeoutMs = 60_000 }: StartS3Options = {}):
       answers: () => listsBuckets(endpoint),
       readyTimeoutMs,
     });
-    return {
-      ...server,
+    return Object.assign(server, {
       endpoint,
       region: 'us-east-1',
       accessKeyId: 'import-jobs',
       secretAccessKey: 'import-jobs-secret',
-    };
+    });
   } catch (error) {
     await rm(scratchDir, { recursive: true, force: true });
     throw error;
