@@ -13,6 +13,7 @@ import { startConnect } from './support/connect';
 import { columns, ensureDatasetFile, rowSchema, rowsForBytes } from './support/dataset';
 import { runImport, type ImportRun, type Phases } from './support/e2e';
 import { findKcat, kcatProduce } from './support/kcat';
+import { ensureLibrdkafkaClient, librdkafkaClientVersion } from './support/librdkafka';
 import { compareParsers, type ParserFigure } from './support/parsers';
 import { measureLatency, type LatencyFigures } from './support/read-model';
 import { ensureBuiltApps, startService, type RunningService } from './support/service';
@@ -31,10 +32,16 @@ interface Mode {
   readonly latencySeconds: number;
   readonly parserRows: number;
   readonly importTimeoutMs: number;
+  /**
+   * Whether to measure the librdkafka client beside kafkajs. Its first install builds librdkafka
+   * for a minute, which would take the quick bench past its 3 minutes on a fresh clone.
+   */
+  readonly librdkafkaCandidate: boolean;
 }
 
 const pieceSizeBytes = 32 * 1024 * 1024;
 const latencyRate = 500;
+const latencyWarmUpSeconds = 2;
 
 function modeOf(argv: string[]): Mode {
   const { values } = parseArgs({ args: argv, options: { quick: { type: 'boolean' }, smoke: { type: 'boolean' }, runs: { type: 'string' } }, strict: true });
@@ -42,10 +49,10 @@ function modeOf(argv: string[]): Mode {
   if (runs !== undefined && (!Number.isInteger(runs) || runs < 1)) throw new Error(`--runs must be a whole number ≥ 1, not ${values.runs}`);
   if (values.smoke) {
     // CI: every contender once on a small file, to prove the bench runs; its figures mean little.
-    return { name: 'smoke', rows: 20_000, runs: runs ?? 1, memoryFiles: [{ label: '2 MB', bytes: 2e6 }], latencySeconds: 2, parserRows: 20_000, importTimeoutMs: 120_000 };
+    return { name: 'smoke', rows: 20_000, runs: runs ?? 1, memoryFiles: [{ label: '2 MB', bytes: 2e6 }], latencySeconds: 2, parserRows: 20_000, importTimeoutMs: 120_000, librdkafkaCandidate: true };
   }
   if (values.quick) {
-    return { name: 'quick', rows: 100_000, runs: runs ?? 3, memoryFiles: [{ label: '10 MB', bytes: 10e6 }], latencySeconds: 5, parserRows: 100_000, importTimeoutMs: 180_000 };
+    return { name: 'quick', rows: 100_000, runs: runs ?? 3, memoryFiles: [{ label: '10 MB', bytes: 10e6 }], latencySeconds: 5, parserRows: 100_000, importTimeoutMs: 180_000, librdkafkaCandidate: false };
   }
   return {
     name: 'full',
@@ -58,6 +65,7 @@ function modeOf(argv: string[]): Mode {
     latencySeconds: 20,
     parserRows: 200_000,
     importTimeoutMs: 600_000,
+    librdkafkaCandidate: true,
   };
 }
 
@@ -147,6 +155,10 @@ async function main(argv: string[]): Promise<void> {
   log('Parsers, one core, same rows');
   results.parsers.push(...(await compareParsers(Math.min(mode.rows, mode.parserRows), mode.runs)));
 
+  // Before the stack starts: its build takes both cores for a minute, the first time.
+  const librdkafkaDir = mode.librdkafkaCandidate ? await installLibrdkafkaCandidate(results) : undefined;
+  if (!mode.librdkafkaCandidate) results.skipped.push('the librdkafka candidate, measured by the full bench and the smoke only');
+
   log('Starting Kafka, the S3 server and a fresh PostgreSQL database');
   const stack = await startBenchStack();
   try {
@@ -161,7 +173,7 @@ async function main(argv: string[]): Promise<void> {
     log('Data uploaded to the S3 server');
 
     await attempt('kcat', () => measureKcat(stack, mode, files.ndjson, results));
-    await attempt('limit, our stack', () => measureOurStack(stack, mode, { CSV: files.csv, JSON: files.ndjson }, results));
+    await attempt('limit, our stack', () => measureOurStack(stack, mode, { CSV: files.csv, JSON: files.ndjson }, librdkafkaDir, results));
     await attempt('Kafka Connect', () => measureConnect(stack, mode, files.ndjson, results));
 
     for (const workers of [1, 2]) {
@@ -252,42 +264,67 @@ async function measureKcat(stack: BenchStack, mode: Mode, ndjson: { path: string
   results.limits.push({ name: 'limit, native (kcat -P)', format: 'NDJSON lines', rows: mode.rows, bytes: ndjson.bytes, seconds: spread(seconds), note: 'local file, librdkafka defaults, no transactions' });
 }
 
-async function measureOurStack(stack: BenchStack, mode: Mode, files: Record<'CSV' | 'JSON', { bytes: number }>, results: Results): Promise<void> {
-  for (const format of ['CSV', 'JSON'] as const) {
-    const seconds: number[] = [];
-    const cpu: number[] = [];
-    for (let index = 0; index < mode.runs; index++) {
-      const topic = `bench-limit-${randomBytes(4).toString('hex')}`;
-      await createTopic(stack.admin, topic);
-      const input = {
-        brokers: stack.kafka.brokers,
-        s3: { endpoint: stack.s3Server.endpoint, region: stack.s3Server.region, accessKeyId: stack.s3Server.accessKeyId, secretAccessKey: stack.s3Server.secretAccessKey },
-        bucket: 'bench-data',
-        key: format === 'CSV' ? 'rows.csv' : 'rows.ndjson',
-        format,
-        gzip: false,
-        topic,
-        pieceSizeBytes,
-      };
-      const { stdout } = await run(process.execPath, ['--require', require.resolve('tsx/cjs'), join(__dirname, 'limit-our-stack.ts'), JSON.stringify(input)], {
-        cwd: root,
-        maxBuffer: 1024 * 1024,
+async function installLibrdkafkaCandidate(results: Results): Promise<string | undefined> {
+  try {
+    return await ensureLibrdkafkaClient(join(root, '.cache', 'bench'), log);
+  } catch (error) {
+    const why = `the librdkafka candidate, whose client could not be installed here (${(error instanceof Error ? error.message : String(error)).split('\n')[0]})`;
+    log(`Skipped: ${why}`);
+    results.skipped.push(why);
+    return undefined;
+  }
+}
+
+async function measureOurStack(
+  stack: BenchStack,
+  mode: Mode,
+  files: Record<'CSV' | 'JSON', { bytes: number }>,
+  librdkafkaDir: string | undefined,
+  results: Results,
+): Promise<void> {
+  const clients = [
+    { client: 'kafkajs', name: 'limit, our stack (S3 → libs/formats → kafkajs tx)' },
+    ...(librdkafkaDir === undefined ? [] : [{ client: 'librdkafka', name: `candidate: our stack on librdkafka (@confluentinc/kafka-javascript ${librdkafkaClientVersion})` }]),
+  ] as const;
+  for (const { client, name } of clients) {
+    for (const format of ['CSV', 'JSON'] as const) {
+      const seconds: number[] = [];
+      const cpu: number[] = [];
+      for (let index = 0; index < mode.runs; index++) {
+        const topic = `bench-limit-${randomBytes(4).toString('hex')}`;
+        await createTopic(stack.admin, topic);
+        const input = {
+          brokers: stack.kafka.brokers,
+          s3: { endpoint: stack.s3Server.endpoint, region: stack.s3Server.region, accessKeyId: stack.s3Server.accessKeyId, secretAccessKey: stack.s3Server.secretAccessKey },
+          bucket: 'bench-data',
+          key: format === 'CSV' ? 'rows.csv' : 'rows.ndjson',
+          format,
+          gzip: false,
+          topic,
+          pieceSizeBytes,
+          client,
+          librdkafkaDir,
+        };
+        const { stdout } = await run(process.execPath, ['--require', require.resolve('tsx/cjs'), join(__dirname, 'limit-our-stack.ts'), JSON.stringify(input)], {
+          cwd: root,
+          maxBuffer: 1024 * 1024,
+        });
+        const measured = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as { rows: number; ms: number; cpuMs: number };
+        if (measured.rows !== mode.rows) throw new Error(`the our-stack limit (${client}) read ${measured.rows} rows, not ${mode.rows}`);
+        seconds.push(measured.ms / 1000);
+        cpu.push(measured.cpuMs / 1000);
+        log(`limit, our stack on ${client}, ${format}: ${measured.rows} rows in ${(measured.ms / 1000).toFixed(2)} s`);
+      }
+      results.limits.push({
+        name,
+        format: format === 'CSV' ? 'CSV' : 'NDJSON',
+        rows: mode.rows,
+        bytes: files[format].bytes,
+        seconds: spread(seconds),
+        nodeCpuSeconds: median(cpu),
+        note: `one transaction per ${mb(pieceSizeBytes)} piece, batches of the worker's size`,
       });
-      const measured = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as { rows: number; ms: number; cpuMs: number };
-      if (measured.rows !== mode.rows) throw new Error(`the our-stack limit read ${measured.rows} rows, not ${mode.rows}`);
-      seconds.push(measured.ms / 1000);
-      cpu.push(measured.cpuMs / 1000);
-      log(`limit, our stack ${format}: ${measured.rows} rows in ${(measured.ms / 1000).toFixed(2)} s`);
     }
-    results.limits.push({
-      name: 'limit, our stack (S3 → libs/formats → kafkajs tx)',
-      format: format === 'CSV' ? 'CSV' : 'NDJSON',
-      rows: mode.rows,
-      bytes: files[format].bytes,
-      seconds: spread(seconds),
-      nodeCpuSeconds: median(cpu),
-      note: `one transaction per ${mb(pieceSizeBytes)} piece, batches of the worker's size`,
-    });
   }
 }
 
@@ -385,6 +422,9 @@ async function measureReadModel(service: RunningService, mode: Mode, results: Re
   const jobId = jobs[0]?.id;
   if (jobId === undefined) throw new Error('no job to query');
   for (const path of [`/v1/imports/${jobId}`, '/v1/imports']) {
+    // The first requests of a path run cold (unoptimised code, empty pools): the target is the
+    // steady state, so they are sent, at the same rate, before the measured ones.
+    await measureLatency(service.url, path, latencyRate, latencyWarmUpSeconds);
     const figures = await measureLatency(service.url, path, latencyRate, mode.latencySeconds);
     log(`GET ${path} at ${latencyRate}/s: p50 ${figures.p50} ms, p99 ${figures.p99} ms, max ${figures.max} ms, ${figures.errors} errors`);
     results.latency.push({ ...figures, path: path === '/v1/imports' ? 'GET /v1/imports' : 'GET /v1/imports/:id' });
@@ -431,7 +471,8 @@ function renderReport(results: Results): string {
     const rowsPerSecond = figure.rows / seconds;
     return `| ${figure.name} | ${figure.format}, ${mb(figure.bytes)} | ${rate(figure.rows, seconds)} (${rate(figure.rows, max)}–${rate(figure.rows, min)}) | ${(figure.bytes / 1e6 / seconds).toFixed(1)} | ${seconds.toFixed(2)} (${min.toFixed(2)}–${max.toFixed(2)}) | ${figure.nodeCpuSeconds?.toFixed(1) ?? ''} | ${vsLimit ? ratio(rowsPerSecond, limitOf(figure.format)) : ''} | ${ratio(rowsPerSecond, connectRate)} |`;
   };
-  for (const figure of results.limits) lines.push(row(figure, false));
+  // A candidate client is read against the limit it would replace.
+  for (const figure of results.limits) lines.push(row(figure, figure.name.startsWith('candidate')));
   for (const figure of results.e2e) lines.push(row(figure, true));
   if (results.skipped.length > 0) lines.push('', ...results.skipped.map((why) => `Skipped: ${why}.`));
   if (results.failed.length > 0) lines.push('', ...results.failed.map((why) => `FAILED: ${why}`));
@@ -453,7 +494,7 @@ function renderReport(results: Results): string {
   const [small, large] = results.memory;
   if (small && large) lines.push('', `Peak RSS at ${large.label} is ${ratio(large.peakRssBytes, small.peakRssBytes)} the ${small.label} figure.`);
 
-  lines.push('', `### Read model under a fixed ${latencyRate} requests/s (autocannon, 10 connections, ${mode.latencySeconds} s)`, '');
+  lines.push('', `### Read model under a fixed ${latencyRate} requests/s (autocannon, 10 connections, ${mode.latencySeconds} s after ${latencyWarmUpSeconds} s of warm-up)`, '');
   lines.push('| query | requests | p50 ms | p99 ms | max ms | errors |');
   lines.push('| --- | --- | --- | --- | --- | --- |');
   for (const figure of results.latency) lines.push(`| ${figure.path} | ${figure.requests} | ${figure.p50} | ${figure.p99} | ${figure.max} | ${figure.errors} |`);

@@ -3,8 +3,10 @@
  * them. Streams one object from S3 (libs/sources, a piece's range at a time), reads its rows with the service's reader (libs/formats), makes
  * each record the message the worker makes, and produces them with the service's kafkajs adapter
  * (libs/messaging) in transactions of one piece's bytes, sent in the worker's batches. No consumer,
- * no event store, no validation, no failure list. Run by bench.ts as a child process; prints one
- * JSON line: { rows, bytes, ms, cpuMs }
+ * no event store, no validation, no failure list. With `client: 'librdkafka'`, the same run produces
+ * through Confluent's librdkafka binding instead (bench/support/librdkafka.ts), the candidate
+ * replacement for kafkajs. Run by bench.ts as a child process; prints one JSON line:
+ * { rows, bytes, ms, cpuMs }
  * (cpuMs: this process's own CPU time, a figure less swayed than wall time by a busy machine).
  */
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -14,6 +16,7 @@ import { gunzipChunks, keyOf, readCsvRows, readNdjsonRows, type RowResult } from
 import type { OutgoingMessage, Transaction } from '@import-jobs/messaging';
 import { createKafkaMessaging } from '@import-jobs/messaging/kafkajs';
 import { createS3Client, readObjectRange } from '@import-jobs/sources';
+import { librdkafkaTransactionalProducer } from './support/librdkafka';
 
 export interface LimitRunInput {
   readonly brokers: readonly string[];
@@ -24,14 +27,30 @@ export interface LimitRunInput {
   readonly gzip: boolean;
   readonly topic: string;
   readonly pieceSizeBytes: number;
+  readonly client: 'kafkajs' | 'librdkafka';
+  /** Where bench.ts installed the librdkafka client, when `client` is 'librdkafka'. */
+  readonly librdkafkaDir?: string;
+}
+
+interface PieceTransactions {
+  withTransaction(work: (transaction: Transaction) => Promise<void>): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function pieceTransactions(input: LimitRunInput, transactionalId: string): Promise<PieceTransactions> {
+  if (input.client === 'librdkafka') {
+    if (input.librdkafkaDir === undefined) throw new Error('librdkafkaDir is needed with the librdkafka client');
+    return librdkafkaTransactionalProducer(input.librdkafkaDir, { brokers: input.brokers, transactionalId });
+  }
+  const messaging = createKafkaMessaging({ brokers: input.brokers, clientId: 'bench-limit', log: () => undefined });
+  await messaging.transactions.initTransactions(transactionalId);
+  return { withTransaction: (work) => messaging.transactions.withTransaction(transactionalId, work), close: () => messaging.close() };
 }
 
 async function main(input: LimitRunInput): Promise<{ rows: number; bytes: number; ms: number; cpuMs: number }> {
   const s3 = createS3Client({ endpoint: input.s3.endpoint, region: input.s3.region, credentials: input.s3 });
-  const messaging = createKafkaMessaging({ brokers: input.brokers, clientId: 'bench-limit', log: () => undefined });
-  const transactionalId = `bench-limit-${input.topic}`;
+  const transactions = await pieceTransactions(input, `bench-limit-${input.topic}`);
   try {
-    await messaging.transactions.initTransactions(transactionalId);
     const started = process.hrtime.bigint();
     const cpuBefore = process.cpuUsage();
     const source = counted(objectInRanges(s3, input));
@@ -47,7 +66,7 @@ async function main(input: LimitRunInput): Promise<{ rows: number; bytes: number
     while (!done) {
       const pieceEnd = (piece + 1) * pieceBytes;
       piece++;
-      await messaging.transactions.withTransaction(transactionalId, async (transaction: Transaction) => {
+      await transactions.withTransaction(async (transaction: Transaction) => {
         const batch = new DestinationBatch(transaction, { maxBatchRecords: defaultPieceLimits.maxBatchRecords, maxBatchBytes: defaultPieceLimits.maxMessageBytes });
         while (source.read() < pieceEnd) {
           const next = await rows.next();
@@ -65,7 +84,7 @@ async function main(input: LimitRunInput): Promise<{ rows: number; bytes: number
     const cpu = process.cpuUsage(cpuBefore);
     return { rows: count, bytes: source.read(), ms: Number(process.hrtime.bigint() - started) / 1e6, cpuMs: (cpu.user + cpu.system) / 1000 };
   } finally {
-    await messaging.close();
+    await transactions.close();
     s3.destroy();
   }
 }
