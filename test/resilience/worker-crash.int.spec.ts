@@ -6,8 +6,10 @@ import { itChecksEveryJobOfTheFile, usePipelineSuite } from '../pipeline/support
 import { readCommittedUntilNow } from '../pipeline/support/topics';
 import { ApiAndProjectorModule, killAll, numberedCsv, startChildWorker, tallyStream, startNumberedJob, expectImportedExactlyOnce } from './support/resilience-app';
 
-// ~1,900 rows a piece: a 150k-row file is ~75 pieces, so each worker life ends mid-job.
-const pieceSizeBytes = 64 * 1024;
+// ~950 rows a piece: a 150k-row file is ~150 pieces. A worker life takes one piece, and what it
+// settles in the short while before its kill, so the job outlasts the kills on a fast machine too
+// (at 64 KiB, 75 pieces, a fast machine finished the job after 4 kills).
+const pieceSizeBytes = 32 * 1024;
 
 describe('worker processes killed or stopped mid-job', () => {
   const workers: AppProcess[] = [];
@@ -43,10 +45,12 @@ describe('worker processes killed or stopped mid-job', () => {
           const now = await tallyStream(pipeline.store, jobId);
           return now.settledPieces > before || now.terminalEvents > 0 ? now : undefined;
         },
-        { timeoutMs: 90_000, explain: () => worker.recentOutput() },
+        { timeoutMs: 90_000, intervalMs: 50, explain: () => worker.recentOutput() },
       );
       if (progressed.terminalEvents > 0 || kills >= 6) break;
-      await delay(Math.random() * 700);
+      // A short random wait: the kill lands at a random point of whichever piece is in hand, a few
+      // pieces on at most.
+      await delay(Math.random() * 150);
       if ((await tallyStream(pipeline.store, jobId)).terminalEvents > 0) break;
       await worker.kill('SIGKILL');
       kills++;
