@@ -67,7 +67,7 @@ describe('the broker going away mid-job', () => {
     it.each(outages)('a broker $name: the job completes once, with every valid row exactly once', async ({ tag, play }) => {
       const { pipeline } = suite;
       if (kafka === undefined) throw new Error('the broker did not start');
-      const file = numberedCsv(tag, 100_000);
+      const file = numberedCsv(tag, 150_000);
       const { jobId, destinationTopic } = await startNumberedJob(suite, tag, file);
 
       const worker = startChildWorker(`worker (${tag})`);

@@ -7,7 +7,7 @@ import { eventually } from '../pipeline/support/deadline';
 import { itChecksEveryJobOfTheFile, usePipelineSuite } from '../pipeline/support/pipeline-suite';
 import { ApiAndProjectorModule, killAll, numberedCsv, startChildWorker, tallyStream, startNumberedJob, expectImportedExactlyOnce } from './support/resilience-app';
 
-// ~1,900 rows a piece: a 40k-row file is ~20 pieces.
+// ~1,900 rows a piece: a 40k-row file is ~20 pieces, a 100k-row one ~50.
 const pieceSizeBytes = 64 * 1024;
 
 /**
@@ -61,7 +61,7 @@ describe('S3 and PostgreSQL faults under a worker process', () => {
   }, 300_000);
 
   it('PostgreSQL refusing connections for 5 s mid-job: the worker rides it out and the job completes exactly once', async () => {
-    const file = numberedCsv('pg-outage', 40_000);
+    const file = numberedCsv('pg-outage', 100_000);
     const { jobId, destinationTopic } = await startNumberedJob(suite, 'pg-outage', file);
 
     const worker = startWorker();
