@@ -5,6 +5,8 @@
 FROM node:20-alpine AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# npm ci applies patches/ to its dependencies (patch-package): kafkajs's read_committed filter.
+COPY patches patches
 RUN npm ci --no-audit --no-fund
 COPY nest-cli.json tsconfig.json tsconfig.build.json ./
 COPY apps apps

@@ -10,6 +10,7 @@ import { tallyKeys, type KeyTally } from '../../../tools/resilience/key-tally';
 import { amountSchema, type NumberedCsv } from '../../../tools/resilience/numbered-csv';
 import type { PipelineSuite } from '../../pipeline/support/pipeline-suite';
 import { createDestinationTopic, readCommittedUntilNow } from '../../pipeline/support/topics';
+import type { IncomingMessage } from '@import-jobs/messaging';
 
 export { amountSchema, numberedCsv, type NumberedCsv } from '../../../tools/resilience/numbered-csv';
 
@@ -86,10 +87,42 @@ export async function expectImportedExactlyOnce(
   const job = await suite.api.waitUntilFinished(jobId, timeoutMs).catch((error: Error) => {
     throw explain ? new Error(`${error.message}\n${explain()}`, { cause: error }) : error;
   });
-  const tally = tallyKeys(file.validKeys, (await readCommittedUntilNow(suite.messaging, destinationTopic)).map((message) => message.key));
+  const delivered = await readCommittedUntilNow(suite.messaging, destinationTopic);
+  const tally = tallyKeys(file.validKeys, delivered.map((message) => message.key));
+  if (tally.duplicated > 0) throw new Error(`${tally.duplicated} records of job ${jobId} are on ${destinationTopic} twice: ${duplicatesExplained(delivered)}`);
   expect(job.status).toBe('Completed');
   expect(await tallyStream(suite.pipeline.store, jobId)).toEqual({ settledPieces: job.pieces.total, terminalEvents: 1 });
   expect(tally).toMatchObject({ lost: 0, duplicated: 0, unexpected: 0, checksum: tally.expectedChecksum });
   expect(job.rows).toEqual({ processed: file.rows, failed: file.invalidRows, imported: file.validKeys.length });
   return { job, tally };
+}
+
+/**
+ * Where the duplicates of a destination lie, by the piece that wrote them: how many records each
+ * copy holds and at which offsets, which tells a piece imported twice from a batch sent twice.
+ */
+function duplicatesExplained(delivered: readonly IncomingMessage[]): string {
+  const firstOffsetOfKey = new Map<string, string>();
+  const repeats = new Map<string, { count: number; firstOffsets: Set<string>; repeatOffsets: string[] }>();
+  for (const message of delivered) {
+    const key = message.key ?? '';
+    const first = firstOffsetOfKey.get(key);
+    if (first === undefined) {
+      firstOffsetOfKey.set(key, message.offset);
+      continue;
+    }
+    const piece = message.headers['import-piece-id'] ?? '?';
+    const entry = repeats.get(piece) ?? { count: 0, firstOffsets: new Set<string>(), repeatOffsets: [] };
+    entry.count++;
+    entry.firstOffsets.add(first);
+    entry.repeatOffsets.push(message.offset);
+    repeats.set(piece, entry);
+  }
+  const span = (offsets: Iterable<string>): string => {
+    const sorted = [...offsets].map(BigInt).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return `${sorted[0]}..${sorted.at(-1)}`;
+  };
+  return [...repeats]
+    .map(([piece, { count, firstOffsets, repeatOffsets }]) => `piece ${piece}: ${count} records again at offsets ${span(repeatOffsets)}, first at ${span(firstOffsets)}`)
+    .join('; ');
 }
