@@ -29,34 +29,41 @@ export async function storedJobIds(store: EventStore): Promise<string[]> {
 }
 
 /**
- * Rebuilds the job-status read model from position zero into fresh tables, once the live projector
- * has applied the store's last event, and returns how the two differ (nothing, when they agree)
- * with the jobs each holds.
+ * Rebuilds the job-status read model from position zero into fresh tables and returns how it
+ * differs from the live one (nothing, when they agree) with the jobs each holds. Both must have
+ * seen the same events: the live projector is awaited up to the rebuild's last event, and a job
+ * still running may append more meanwhile, so the comparison is taken again until no event came
+ * between the rebuild and the reading of the live views.
  */
 export async function compareRebuildWithLiveReadModel({ store, views, settings, log }: PipelineApp) {
-  const events = await allStoredEvents(store);
-  const last = events.at(-1);
-  if (last !== undefined) {
-    await eventually(
-      'the live projector to apply the last stored event',
-      async () => {
-        const checkpoint = await views.readCheckpoint(jobStatusProjectionName);
-        return checkpoint !== undefined && comparePositions(checkpoint, last.position) >= 0 ? true : undefined;
-      },
-      { explain: () => log.recentProblems() },
-    );
-  }
-  const rebuild = await rebuildJobViews({ store, connection: harnessEnv('DATABASE_URL'), schema: settings.readModelSchema });
-  const rebuilt = await PostgreSqlJobViews.create({ connectionString: harnessEnv('DATABASE_URL'), schema: rebuild.schema });
-  try {
-    const [liveViews, rebuiltViews] = [await views.allViews(), await rebuilt.allViews()];
-    return {
-      differences: diffJobViews(liveViews, rebuiltViews),
-      liveJobIds: liveViews.map((view) => view.jobId).sort(),
-      rebuiltJobIds: rebuiltViews.map((view) => view.jobId).sort(),
-    };
-  } finally {
-    await rebuilt.close();
+  for (let attempt = 1; ; attempt++) {
+    const rebuild = await rebuildJobViews({ store, connection: harnessEnv('DATABASE_URL'), schema: settings.readModelSchema });
+    const rebuiltUpTo = rebuild.checkpoint;
+    if (rebuiltUpTo !== undefined) {
+      await eventually(
+        "the live projector to apply the rebuild's last event",
+        async () => {
+          const checkpoint = await views.readCheckpoint(jobStatusProjectionName);
+          return checkpoint !== undefined && comparePositions(checkpoint, rebuiltUpTo) >= 0 ? true : undefined;
+        },
+        { explain: () => log.recentProblems() },
+      );
+    }
+    const rebuilt = await PostgreSqlJobViews.create({ connectionString: harnessEnv('DATABASE_URL'), schema: rebuild.schema });
+    try {
+      const [liveViews, rebuiltViews] = [await views.allViews(), await rebuilt.allViews()];
+      const storedUpTo = (await allStoredEvents(store)).at(-1)?.position;
+      const sameEvents = storedUpTo === undefined || (rebuiltUpTo !== undefined && comparePositions(storedUpTo, rebuiltUpTo) === 0);
+      if (sameEvents || attempt === 5) {
+        return {
+          differences: diffJobViews(liveViews, rebuiltViews),
+          liveJobIds: liveViews.map((view) => view.jobId).sort(),
+          rebuiltJobIds: rebuiltViews.map((view) => view.jobId).sort(),
+        };
+      }
+    } finally {
+      await rebuilt.close();
+    }
   }
 }
 
