@@ -4,7 +4,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { PutObjectCommand, CreateBucketCommand } from '@aws-sdk/client-s3';
 import { createKafkaMessaging } from '@import-jobs/messaging/kafkajs';
 import { createS3Client } from '@import-jobs/sources';
-import { tallyKeys } from '../../tools/resilience/key-tally';
+import { duplicatesExplained, tallyKeys } from '../../tools/resilience/key-tally';
 import { numberedCsv, amountSchema } from '../../tools/resilience/numbered-csv';
 import { AppProcess, ensureAppBuilt, type AppName } from '../../tools/resilience/app-process';
 import { freeLoopbackPorts } from '../../tools/stack/free-port';
@@ -168,20 +168,6 @@ async function main(): Promise<number> {
     ].join('\n'),
   );
   return totals.lost + totals.duplicated + totals.unexpected + totals.badJobs.length === 0 ? 0 : 1;
-}
-
-/** Which pieces the duplicated records came from. */
-function duplicatesExplained(delivered: IncomingMessage[]): string {
-  const byPiece = new Map<string, { rows: number; keys: Set<string> }>();
-  for (const message of delivered) {
-    const piece = message.headers['import-piece-id'] ?? '?';
-    const entry = byPiece.get(piece) ?? { rows: 0, keys: new Set<string>() };
-    entry.rows++;
-    entry.keys.add(message.key ?? '');
-    byPiece.set(piece, entry);
-  }
-  const twice = [...byPiece].filter(([, { rows, keys }]) => rows > keys.size);
-  return `duplicates in ${twice.length} pieces: ${twice.map(([piece, { rows, keys }]) => `${piece} ${rows} rows of ${keys.size} keys`).join('; ')}`;
 }
 
 main().then(

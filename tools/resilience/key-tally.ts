@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { IncomingMessage } from '@import-jobs/messaging';
 
 export interface KeyTally {
   /** Keys expected and never delivered. */
@@ -37,4 +38,34 @@ function checksumOf(keys: string[]): string {
   const hash = createHash('sha256');
   for (const key of keys.sort()) hash.update(key).update('\n');
   return hash.digest('hex');
+}
+
+/**
+ * Where the duplicates of a destination lie, by the piece that wrote them: how many records each
+ * copy holds and at which offsets, which tells a piece imported twice from a batch sent twice.
+ */
+export function duplicatesExplained(delivered: readonly IncomingMessage[]): string {
+  const firstOffsetOfKey = new Map<string, string>();
+  const repeats = new Map<string, { count: number; firstOffsets: Set<string>; repeatOffsets: string[] }>();
+  for (const message of delivered) {
+    const key = message.key ?? '';
+    const first = firstOffsetOfKey.get(key);
+    if (first === undefined) {
+      firstOffsetOfKey.set(key, message.offset);
+      continue;
+    }
+    const piece = message.headers['import-piece-id'] ?? '?';
+    const entry = repeats.get(piece) ?? { count: 0, firstOffsets: new Set<string>(), repeatOffsets: [] };
+    entry.count++;
+    entry.firstOffsets.add(first);
+    entry.repeatOffsets.push(message.offset);
+    repeats.set(piece, entry);
+  }
+  const span = (offsets: Iterable<string>): string => {
+    const sorted = [...offsets].map(BigInt).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return `${sorted[0]}..${sorted.at(-1)}`;
+  };
+  return [...repeats]
+    .map(([piece, { count, firstOffsets, repeatOffsets }]) => `piece ${piece}: ${count} records again at offsets ${span(repeatOffsets)}, first at ${span(firstOffsets)}`)
+    .join('; ');
 }

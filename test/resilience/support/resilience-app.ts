@@ -6,11 +6,10 @@ import { importJobStreamId } from '@import-jobs/domain';
 import type { EventStore } from '@import-jobs/event-store';
 import { AppProcess } from '../../../tools/resilience/app-process';
 import type { JobResource } from '@import-jobs/read-model';
-import { tallyKeys, type KeyTally } from '../../../tools/resilience/key-tally';
+import { duplicatesExplained, tallyKeys, type KeyTally } from '../../../tools/resilience/key-tally';
 import { amountSchema, type NumberedCsv } from '../../../tools/resilience/numbered-csv';
 import type { PipelineSuite } from '../../pipeline/support/pipeline-suite';
 import { createDestinationTopic, readCommittedUntilNow } from '../../pipeline/support/topics';
-import type { IncomingMessage } from '@import-jobs/messaging';
 
 export { amountSchema, numberedCsv, type NumberedCsv } from '../../../tools/resilience/numbered-csv';
 
@@ -97,32 +96,3 @@ export async function expectImportedExactlyOnce(
   return { job, tally };
 }
 
-/**
- * Where the duplicates of a destination lie, by the piece that wrote them: how many records each
- * copy holds and at which offsets, which tells a piece imported twice from a batch sent twice.
- */
-function duplicatesExplained(delivered: readonly IncomingMessage[]): string {
-  const firstOffsetOfKey = new Map<string, string>();
-  const repeats = new Map<string, { count: number; firstOffsets: Set<string>; repeatOffsets: string[] }>();
-  for (const message of delivered) {
-    const key = message.key ?? '';
-    const first = firstOffsetOfKey.get(key);
-    if (first === undefined) {
-      firstOffsetOfKey.set(key, message.offset);
-      continue;
-    }
-    const piece = message.headers['import-piece-id'] ?? '?';
-    const entry = repeats.get(piece) ?? { count: 0, firstOffsets: new Set<string>(), repeatOffsets: [] };
-    entry.count++;
-    entry.firstOffsets.add(first);
-    entry.repeatOffsets.push(message.offset);
-    repeats.set(piece, entry);
-  }
-  const span = (offsets: Iterable<string>): string => {
-    const sorted = [...offsets].map(BigInt).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    return `${sorted[0]}..${sorted.at(-1)}`;
-  };
-  return [...repeats]
-    .map(([piece, { count, firstOffsets, repeatOffsets }]) => `piece ${piece}: ${count} records again at offsets ${span(repeatOffsets)}, first at ${span(firstOffsets)}`)
-    .join('; ');
-}
