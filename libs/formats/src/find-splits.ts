@@ -1,5 +1,5 @@
 import type { ImportFormat } from '@import-jobs/domain';
-import { csvHeaderFrom } from './csv/csv-header';
+import { csvHeaderFrom, defaultMaxCsvHeaderBytes } from './csv/csv-header';
 import { CsvScanner } from './csv/csv-scanner';
 import { RecordFramer, type FramedRecord } from './framing/record-framer';
 import { NdjsonScanner } from './ndjson/ndjson-scanner';
@@ -25,8 +25,8 @@ export interface SplitOptions {
   readonly format: ImportFormat;
   /** Each split is at most this long, unless one record alone is longer. */
   readonly targetPieceBytes: number;
-  /** CSV: the longest header accepted (default 1 MiB, as for rows). */
-  readonly maxRecordBytes?: number;
+  /** CSV: the longest header accepted (default 64 KiB): it is copied into every piece's work item. */
+  readonly maxHeaderBytes?: number;
 }
 
 /**
@@ -43,7 +43,9 @@ export interface SplitOptions {
  */
 export async function findSplits(chunks: AsyncIterable<Uint8Array>, options: SplitOptions): Promise<SplitPlan> {
   requirePositiveInteger('targetPieceBytes', options.targetPieceBytes);
-  const limits = rowLimits({ maxRecordBytes: options.maxRecordBytes });
+  const maxHeaderBytes = options.maxHeaderBytes ?? defaultMaxCsvHeaderBytes;
+  // Only the header is ever held: the other records are only where they start.
+  const limits = rowLimits({ maxRecordBytes: maxHeaderBytes });
   const scanner = options.format === 'CSV' ? new CsvScanner(1) : new NdjsonScanner(1);
   const framer = new RecordFramer(scanner, limits, true);
   const cutter = new SplitCutter(options.targetPieceBytes);
@@ -51,7 +53,7 @@ export async function findSplits(chunks: AsyncIterable<Uint8Array>, options: Spl
   const consider = (records: FramedRecord[]): void => {
     for (const record of records) {
       if (record.byteLength === 0) continue;
-      if (options.format === 'CSV' && !csvHeader) csvHeader = csvHeaderFrom(record, limits);
+      if (options.format === 'CSV' && !csvHeader) csvHeader = csvHeaderFrom(record, limits, maxHeaderBytes);
       else cutter.recordStartsAt(options.format === 'JSON' && cutter.isEmpty ? { offset: 0, line: 1 } : record);
     }
   };

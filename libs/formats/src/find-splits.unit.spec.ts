@@ -135,9 +135,29 @@ describe('findSplits', () => {
   it('refuses a header that cannot key rows', async () => {
     await expect(findSplits(chunksOf('a,a\n1,2\n'), csv(10))).rejects.toThrow(CsvHeaderError);
     await expect(findSplits(chunksOf('"a\n1,2\n'), csv(10))).rejects.toThrow('CSV header: a quoted field is not closed before the end of the input');
-    await expect(findSplits(chunksOf(`${'h'.repeat(20)}\n1\n`), { ...csv(10), maxRecordBytes: 16 })).rejects.toThrow(
-      'CSV header: record longer than 16 bytes',
+    await expect(findSplits(chunksOf(`${'h'.repeat(20)}\n1\n`), { ...csv(10), maxHeaderBytes: 16 })).rejects.toThrow(
+      'CSV header: longer than 16 bytes, the most a header may take (it is copied into the work item of every piece)',
     );
+  });
+
+  it('takes a header of 64 KiB and refuses a longer one, which every work item would carry', async () => {
+    const namesOfBytes = (bytes: number): string => Array.from({ length: bytes / 8 }, (_, index) => `c${String(index).padStart(6, '0')}`).join(',').padEnd(bytes, 'x');
+    const longest = namesOfBytes(64 * 1024);
+    await expect(findSplits(chunksOf(`${longest}\n`), csv(10))).resolves.toMatchObject({ csvHeader: longest.split(',') });
+    await expect(findSplits(chunksOf(`${longest}y\n1\n`), csv(10))).rejects.toThrow(
+      new CsvHeaderError('longer than 65536 bytes, the most a header may take (it is copied into the work item of every piece)'),
+    );
+  });
+
+  // The planner records the header in the job's plan, and PostgreSQL's jsonb refuses U+0000: the
+  // append failed on every retry, and the planner's subscription stopped there, for every job.
+  it.each([
+    ['a NUL byte', Buffer.from('id,na\u0000me\n1,2\n')],
+    ['a UTF-16 file (without byte order mark, which is not UTF-8 at all)', Buffer.from('id,name\n1,2\n', 'utf16le')],
+  ])('refuses a header holding %s, so that the job fails with the reason', async (_name, input) => {
+    const planning = findSplits(chunksOf(input), csv(10));
+    await expect(planning).rejects.toThrow(CsvHeaderError);
+    await expect(planning).rejects.toThrow(/^CSV header: the name of column \d holds a NUL character \(U\+0000\); is the file UTF-16\? CSV files must be UTF-8$/);
   });
 
   it.each([0, -5, 2.5, Number.NaN])('refuses targetPieceBytes %s', async (targetPieceBytes) => {

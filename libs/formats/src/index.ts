@@ -1,8 +1,9 @@
-export { CsvHeaderError, validateCsvHeader } from './csv/csv-header';
+export { CsvHeaderError, defaultMaxCsvHeaderBytes, validateCsvHeader } from './csv/csv-header';
 export { readCsvRows, type CsvReadOptions } from './csv/read-csv-rows';
 export { toFailureReportCsv } from './failure-report';
 export { findSplits, type Split, type SplitOptions, type SplitPlan } from './find-splits';
 export { CorruptGzipError, DecompressedSizeLimitError, gunzipChunks, type GunzipOptions } from './gzip';
+export { defaultMaxNestingDepth } from './ndjson/json-limits';
 export { readNdjsonRows, type NdjsonReadOptions } from './ndjson/read-ndjson-rows';
 export { keyOf, type RecordKey } from './record-key';
 export {
@@ -12,5 +13,7 @@ export {
   type RowLimitOptions,
   type RowRecord,
   type RowResult,
+  truncateText,
+  truncationMarker,
 } from './row-result';
-export { compileRowValidator, InvalidRowSchemaError, type RowValidator, type RowValidatorOptions } from './validation';
+export { compileRowValidator, InvalidRowSchemaError, maxSchemaDepth, type RowValidator, type RowValidatorOptions } from './validation';

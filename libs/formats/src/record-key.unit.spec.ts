@@ -13,6 +13,8 @@ describe('keyOf', () => {
     ['a boolean', { id: true }, 'id', { ok: false, reason: '/id: key field must be a string or a number, found a boolean' }],
     ['NaN', { id: Number.NaN }, 'id', { ok: false, reason: '/id: key field must be a string or a number, found a number' }],
     ['an inherited property is no field', {}, 'constructor', { ok: false, reason: '/constructor: key field is missing' }],
+    ['a lone surrogate, which would become U+FFFD', { id: 'a\ud800' }, 'id', { ok: false, reason: '/id: key field holds a lone surrogate, which UTF-8 cannot carry' }],
+    ['a surrogate pair, which is a character', { id: '😀' }, 'id', { ok: true, key: '😀' }],
     ['an own "__proto__" field', JSON.parse('{"__proto__":"p"}') as Record<string, unknown>, '__proto__', { ok: true, key: 'p' }],
   ])('%s', (_name, record, keyField, expected) => {
     expect(keyOf(record, keyField)).toEqual(expected);

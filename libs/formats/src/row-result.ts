@@ -10,7 +10,7 @@ export interface RowRecord {
   readonly record: Record<string, unknown>;
   /** Bytes the row takes in the file, without its line ending. */
   readonly rawBytes: number;
-  /** The row as the file has it, cut to `maxRawChars`: what a validation failure shows. */
+  /** The row as the file has it, cut to `maxRawChars` and then marked (`truncationMarker`): what a validation failure shows. */
   readonly raw: string;
 }
 
@@ -18,14 +18,14 @@ export interface RowFailureResult {
   readonly ok: false;
   readonly line: number;
   readonly reason: string;
-  /** The row as the file has it, cut to `maxRawChars`. */
+  /** The row as the file has it, cut to `maxRawChars` and then marked (`truncationMarker`). */
   readonly raw: string;
 }
 
 export interface RowLimitOptions {
   /** A longer record is a row failure; the reader never holds more than this of one record. */
   readonly maxRecordBytes?: number;
-  /** Length of the `raw` text kept with each row. */
+  /** UTF-16 units of a row's text kept in `raw`; a longer row's is cut there and ends with `truncationMarker`. */
   readonly maxRawChars?: number;
 }
 
@@ -53,18 +53,31 @@ export function requirePositiveInteger(name: string, value: number): void {
   if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`${name} must be a positive integer, got ${value}`);
 }
 
+/** Ends a text that was cut, so that a person never takes a cut row or reason for the whole of it. */
+export const truncationMarker = '…[truncated]';
+
 // Not fatal on purpose: `raw` only shows a row to a person, and a row whose bytes are not UTF-8 is
 // already a failure saying so; the BOM is kept so a U+FEFF inside the data stays visible.
 const displayDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
-export function rawText(bytes: Uint8Array, limits: RowLimits): string {
-  return cutRawText(displayDecoder.decode(bytes.subarray(0, limits.rawHeadBytes)), limits);
+/** A row's bytes as `raw` text; `byteLength` is the whole row's when `bytes` holds only its head. */
+export function rawText(bytes: Uint8Array, limits: RowLimits, byteLength = bytes.length): string {
+  const head = bytes.subarray(0, limits.rawHeadBytes);
+  return truncateText(displayDecoder.decode(head), limits.maxRawChars, byteLength > head.length);
 }
 
 export function cutRawText(text: string, limits: RowLimits): string {
-  if (text.length <= limits.maxRawChars) return text;
-  const cut = text.slice(0, limits.maxRawChars);
-  return isHighSurrogate(cut.charCodeAt(cut.length - 1)) ? cut.slice(0, -1) : cut;
+  return truncateText(text, limits.maxRawChars);
+}
+
+/**
+ * The first `maxChars` UTF-16 units of `text` (a surrogate pair is never split), followed by
+ * `truncationMarker` when anything was left out, `text` itself having been cut before already or not.
+ */
+export function truncateText(text: string, maxChars: number, alreadyCut = false): string {
+  if (text.length <= maxChars) return alreadyCut ? text + truncationMarker : text;
+  const cut = text.slice(0, maxChars);
+  return (isHighSurrogate(cut.charCodeAt(cut.length - 1)) ? cut.slice(0, -1) : cut) + truncationMarker;
 }
 
 function isHighSurrogate(code: number): boolean {

@@ -1,6 +1,8 @@
 import type { ImportFormat } from '@import-jobs/domain';
-import Ajv, { type ErrorObject } from 'ajv';
+import Ajv, { MissingRefError, type ErrorObject } from 'ajv';
+import type { RegExpEngine } from 'ajv/dist/types';
 import addFormats from 'ajv-formats';
+import { RE2JS, RE2JSException } from 're2js';
 
 /** The job's schema cannot be compiled: the request is wrong (a 400), not any of its rows. */
 export class InvalidRowSchemaError extends Error {
@@ -20,6 +22,13 @@ export interface RowValidatorOptions {
 }
 
 /**
+ * Levels of objects and arrays a schema document may nest. ajv compiles a schema, and runs the code
+ * it generates, by recursion, so a deeper schema could exhaust a worker's stack; 32 levels still
+ * describe records nested some 15 deep (each level of a record takes `properties` and its schema).
+ */
+export const maxSchemaDepth = 32;
+
+/**
  * A JSON Schema (draft-07, with ajv-formats' formats such as email or date-time) as a row check.
  * No schema accepts every record.
  *
@@ -29,10 +38,20 @@ export interface RowValidatorOptions {
  *
  * Unknown keywords are refused (a misspelt `requird` would otherwise check nothing), so are
  * `$async` schemas; the first broken rule is reported, which keeps a row's check cheap.
+ *
+ * The schema is the client's, so it must not be able to hurt a worker: `pattern` and
+ * `patternProperties` run on RE2 (linear time in the checked text; a pattern RE2 cannot run, with a
+ * lookahead or a backreference, makes the schema invalid), the schema nests at most
+ * `maxSchemaDepth` levels, and a `$ref` is resolved only within the schema, never fetched. A
+ * record that still makes the check throw (a schema that refers to itself without end) fails
+ * alone, with the reason.
  */
 export function compileRowValidator(schema: object | undefined, options: RowValidatorOptions): RowValidator {
   if (schema === undefined) return () => undefined;
   if ('$async' in schema) throw new InvalidRowSchemaError('$async schemas are not supported');
+  if (nestsDeeperThan(schema, maxSchemaDepth)) {
+    throw new InvalidRowSchemaError(`the schema nests objects and arrays deeper than ${maxSchemaDepth} levels`);
+  }
   const ajv = new Ajv({
     coerceTypes: options.format === 'CSV',
     allErrors: false,
@@ -40,6 +59,9 @@ export function compileRowValidator(schema: object | undefined, options: RowVali
     strictTypes: false,
     strictTuples: false,
     strictRequired: false,
+    // `required: ["__proto__"]` must not be met by Object.prototype.
+    ownProperties: true,
+    code: { regExp: linearTimeRegExp },
     logger: false,
   });
   addFormats(ajv);
@@ -47,9 +69,46 @@ export function compileRowValidator(schema: object | undefined, options: RowVali
   try {
     validate = ajv.compile(schema);
   } catch (error) {
-    throw new InvalidRowSchemaError((error as Error).message);
+    throw new InvalidRowSchemaError(compileFailure(error));
   }
-  return (record) => (validate(record) ? undefined : describeSchemaError(validate.errors?.[0]));
+  return (record) => {
+    try {
+      return validate(record) ? undefined : describeSchemaError(validate.errors?.[0]);
+    } catch (error) {
+      return `the schema cannot check this record: ${(error as Error).message}`;
+    }
+  };
+}
+
+/**
+ * ajv's engine for `pattern` and `patternProperties`: RE2, whose time is linear in the text, where
+ * RegExp backtracks (`^(a+)+$` on a long run of "a" and one "!" never ends). Patterns are JSON
+ * Schema's, ECMA-262 syntax: `translateRegExp` turns what RE2 spells differently (`\uXXXX`, named
+ * groups) into RE2's spelling. ajv always asks for the `u` flag, and RE2 always matches code points.
+ */
+const linearTimeRegExp: RegExpEngine = Object.assign((pattern: string) => RE2JS.compile(RE2JS.translateRegExp(pattern)), {
+  // ajv names the engine by this only in standalone code, which this service never generates.
+  code: 'RE2JS.compile',
+});
+
+function compileFailure(error: unknown): string {
+  if (error instanceof MissingRefError) {
+    return `$ref "${error.missingRef}" is not found in the schema (references are never fetched: define it in the schema's definitions)`;
+  }
+  const { message } = error as Error;
+  return error instanceof RE2JSException ? `a pattern is not supported (lookaheads, lookbehinds and backreferences are not): ${message}` : message;
+}
+
+/** Walks by hand, not by recursion, so that a deep schema cannot exhaust the stack before it is refused. */
+function nestsDeeperThan(root: object, maxDepth: number): boolean {
+  const pending: { readonly value: object; readonly depth: number }[] = [{ value: root, depth: 1 }];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    if (next.depth > maxDepth) return true;
+    for (const child of Object.values(next.value)) {
+      if (typeof child === 'object' && child !== null) pending.push({ value: child as object, depth: next.depth + 1 });
+    }
+  }
+  return false;
 }
 
 function describeSchemaError(error: ErrorObject | undefined): string {

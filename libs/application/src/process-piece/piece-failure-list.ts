@@ -22,6 +22,12 @@ export class FailureListWriteError extends Error {
 export interface PieceFailureListOptions {
   /** How many failures the piece's result carries; the rest are only in the list. */
   readonly firstKept: number;
+  /**
+   * Bytes the first failures take as JSON, at most: the piece's result is one Kafka message, which
+   * the broker refuses above its `message.max.bytes` on every attempt. Fewer than `firstKept`
+   * failures are kept when they are long.
+   */
+  readonly firstKeptBytes: number;
   /** Bytes of NDJSON held before they go to S3 as one part (S3 takes parts of 5 MiB and more). */
   readonly partBytes: number;
 }
@@ -36,8 +42,12 @@ const ndjson = 'application/x-ndjson';
  * the list of an attempt that did not commit.
  */
 export class PieceFailureList {
+  /** The first failures of the piece, in order, within `firstKept` and `firstKeptBytes`. */
   readonly first: RowFailure[] = [];
   count = 0;
+  private firstBytes = 0;
+  /** Once a failure did not fit in `first`, none after it is taken, so that `first` stays the first ones. */
+  private firstIsFull = false;
   private buffered: Buffer[] = [];
   private bufferedBytes = 0;
   private upload: { readonly uploadId: string; readonly parts: CompletedPart[] } | undefined;
@@ -50,8 +60,13 @@ export class PieceFailureList {
 
   async add(failure: RowFailure): Promise<void> {
     this.count++;
-    if (this.first.length < this.options.firstKept) this.first.push(failure);
     const line = Buffer.from(`${JSON.stringify(failure)}\n`);
+    // A line's length is the failure's JSON and one byte, the comma that separates it in the result.
+    this.firstIsFull ||= this.first.length === this.options.firstKept || this.firstBytes + line.length > this.options.firstKeptBytes;
+    if (!this.firstIsFull) {
+      this.first.push(failure);
+      this.firstBytes += line.length;
+    }
     this.buffered.push(line);
     this.bufferedBytes += line.length;
     if (this.bufferedBytes >= this.options.partBytes) await this.uploadBufferedPart();

@@ -10,6 +10,7 @@ import {
   keyOf,
   readCsvRows,
   readNdjsonRows,
+  truncateText,
   type RowRecord,
   type RowResult,
   type RowValidator,
@@ -32,8 +33,17 @@ export interface PieceLimits {
   readonly maxDecompressedBytes: number;
   /** Bytes of the failure list held before they are written to S3 as one part; S3's minimum part is 5 MiB. */
   readonly failureListPartBytes: number;
-  /** Characters of a failed row, and of its reason, kept in its RowFailure. */
+  /**
+   * UTF-16 units of a failed row, and of its reason, kept in its RowFailure; a longer text is cut
+   * there and ends with `truncationMarker`.
+   */
   readonly maxFailureTextChars: number;
+  /**
+   * Bytes of JSON the first failures take in the piece's result, which is one Kafka message like the
+   * records: with `maxFailureTextChars` of 1,000, a failure takes up to some 19 KB (every unit of its
+   * texts escaped as `\u0000`), so 100 of them would not fit in a 1 MB message.
+   */
+  readonly maxFirstFailuresBytes: number;
   /** How often a long piece tells the consumer group that the worker is alive. */
   readonly heartbeatIntervalMs: number;
 }
@@ -44,6 +54,7 @@ export const defaultPieceLimits: PieceLimits = {
   maxDecompressedBytes: 1024 ** 3,
   failureListPartBytes: 5 * 1024 * 1024,
   maxFailureTextChars: 1_000,
+  maxFirstFailuresBytes: 256 * 1024,
   heartbeatIntervalMs: 1_000,
 };
 
@@ -101,6 +112,7 @@ export async function processPiece(item: PieceWorkItem, transaction: Transaction
   const { jobId, piece } = item;
   const failures = new PieceFailureList(deps.s3, failureListLocation(deps.failuresBucket, jobId, piece.pieceId), {
     firstKept: maxFailuresKept,
+    firstKeptBytes: limits.maxFirstFailuresBytes,
     partBytes: limits.failureListPartBytes,
   });
   const file = `s3://${piece.object.bucket}/${piece.object.key}`;
@@ -115,7 +127,7 @@ export async function processPiece(item: PieceWorkItem, transaction: Transaction
       rowsProcessed++;
       const made = row.ok ? toRecord(row) : row;
       if (made.ok) await batch.add(made.message, made.bytes);
-      else await failures.add({ file, line: row.line, reason: made.reason.slice(0, limits.maxFailureTextChars), raw: row.raw });
+      else await failures.add({ file, line: row.line, reason: truncateText(made.reason, limits.maxFailureTextChars), raw: row.raw });
       if (Date.now() >= heartbeatDueAt) {
         await deps.heartbeat();
         heartbeatDueAt = Date.now() + limits.heartbeatIntervalMs;

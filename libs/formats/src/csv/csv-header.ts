@@ -13,15 +13,27 @@ export class CsvHeaderError extends Error {
 }
 
 /**
+ * The longest header accepted. The planner copies a file's header into the work item of each of
+ * its pieces and into the job's plan, so a header of megabytes would make every one of them too
+ * large for Kafka and the event store; real headers take a few KiB.
+ */
+export const defaultMaxCsvHeaderBytes = 64 * 1024;
+
+/**
  * Why a header cannot key records, or undefined when it can. Every name must be non-blank and
  * unique (compared exactly, case and spaces included): a nameless or repeated column would drop or
  * overwrite a value in every row of the file, so this fails the job rather than each row.
+ *
+ * A name must not hold U+0000 either: it is no character of a name, the event store that keeps the
+ * job's plan cannot store it (PostgreSQL's jsonb refuses it), and it is what a UTF-16 file, which
+ * this service does not read, shows between its letters when read as UTF-8.
  */
 export function validateCsvHeader(header: readonly string[]): string | undefined {
   if (header.length === 0) return 'no columns';
   const firstColumnNamed = new Map<string, number>();
   for (const [index, name] of header.entries()) {
     if (name.trim() === '') return `column ${index + 1} has no name`;
+    if (name.includes('\u0000')) return `the name of column ${index + 1} holds a NUL character (U+0000); is the file UTF-16? CSV files must be UTF-8`;
     const earlier = firstColumnNamed.get(name);
     if (earlier !== undefined) return `columns ${earlier + 1} and ${index + 1} are both named "${name}"`;
     firstColumnNamed.set(name, index);
@@ -36,8 +48,11 @@ export function checkedCsvHeader(header: readonly string[]): readonly string[] {
   return header;
 }
 
-/** The column names in the file's first record. */
-export function csvHeaderFrom(record: FramedRecord, limits: RowLimits): string[] {
+/** The column names in the file's first record, which takes at most `maxHeaderBytes`. */
+export function csvHeaderFrom(record: FramedRecord, limits: RowLimits, maxHeaderBytes: number): string[] {
+  if (record.byteLength > maxHeaderBytes) {
+    throw new CsvHeaderError(`longer than ${maxHeaderBytes} bytes, the most a header may take (it is copied into the work item of every piece)`);
+  }
   const problem = recordProblem(record, limits);
   if (problem !== undefined) throw new CsvHeaderError(problem);
   const names = splitFields(recordText(record));

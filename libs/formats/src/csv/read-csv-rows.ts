@@ -1,7 +1,7 @@
 import { RecordFramer, type FramedRecord } from '../framing/record-framer';
 import { cutRawText, rawText, requirePositiveInteger, rowLimits, type RowLimitOptions, type RowLimits, type RowResult } from '../row-result';
 import { describeQuotingProblem, isQuotingProblem, recordProblem, recordText, splitFields } from './csv-fields';
-import { checkedCsvHeader, csvHeaderFrom } from './csv-header';
+import { checkedCsvHeader, csvHeaderFrom, defaultMaxCsvHeaderBytes } from './csv-header';
 import { CsvScanner } from './csv-scanner';
 
 export interface CsvReadOptions extends RowLimitOptions {
@@ -54,7 +54,7 @@ class CsvRowReader {
     for (const record of records) {
       if (record.byteLength === 0) continue;
       if (this.awaitingHeader) {
-        this.columns = csvHeaderFrom(record, this.limits);
+        this.columns = csvHeaderFrom(record, this.limits, defaultMaxCsvHeaderBytes);
         this.awaitingHeader = false;
         continue;
       }
@@ -83,6 +83,6 @@ class CsvRowReader {
   }
 
   private failure(record: FramedRecord, reason: string): RowResult {
-    return { ok: false, line: record.line, reason, raw: rawText(record.bytes, this.limits) };
+    return { ok: false, line: record.line, reason, raw: rawText(record.bytes, this.limits, record.byteLength) };
   }
 }

@@ -1,4 +1,4 @@
-import type { RowResult } from '../row-result';
+import { truncationMarker, type RowResult } from '../row-result';
 import { bytesOf, chunksOf, collect } from '../testing/byte-chunks';
 import { CsvHeaderError, validateCsvHeader } from './csv-header';
 import { readCsvRows, type CsvReadOptions } from './read-csv-rows';
@@ -106,22 +106,22 @@ describe('readCsvRows', () => {
   it('gives each row its size without the line end and its raw text, cut to maxRawChars', async () => {
     const rows = await readFile('a,b\r\n1,"x,y"\r\nlonger,row\r\n', { maxRawChars: 4 });
     expect(rows).toEqual([
-      { ok: true, line: 2, record: { a: '1', b: 'x,y' }, rawBytes: 7, raw: '1,"x' },
-      { ok: true, line: 3, record: { a: 'longer', b: 'row' }, rawBytes: 10, raw: 'long' },
+      { ok: true, line: 2, record: { a: '1', b: 'x,y' }, rawBytes: 7, raw: `1,"x${truncationMarker}` },
+      { ok: true, line: 3, record: { a: 'longer', b: 'row' }, rawBytes: 10, raw: `long${truncationMarker}` },
     ]);
   });
 
   it('does not cut a surrogate pair in half when cutting raw text', async () => {
     const [row] = await readFile('a,b\n1\uD83D\uDE00,2,3\n', { maxRawChars: 2 });
-    expect(row).toMatchObject({ ok: false, raw: '1' });
+    expect(row).toMatchObject({ ok: false, raw: `1${truncationMarker}` });
   });
 
   it('fails a record longer than maxRecordBytes, keeping its lines counted and the next row', async () => {
     const input = `a,b\n1,${'x'.repeat(50)}\n"${'y\n'.repeat(20)}",2\n3,4\n`;
     const rows = await readFile(input, { maxRecordBytes: 30, maxRawChars: 5 }, [7]);
     expect(rows).toEqual([
-      { ok: false, line: 2, reason: 'record longer than 30 bytes', raw: `1,${'x'.repeat(3)}` },
-      { ok: false, line: 3, reason: 'record longer than 30 bytes', raw: '"y\ny\n' },
+      { ok: false, line: 2, reason: 'record longer than 30 bytes', raw: `1,${'x'.repeat(3)}${truncationMarker}` },
+      { ok: false, line: 3, reason: 'record longer than 30 bytes', raw: `"y\ny\n${truncationMarker}` },
       { ok: true, line: 24, record: { a: '3', b: '4' }, rawBytes: 3, raw: '3,4' },
     ]);
   });
@@ -167,6 +167,8 @@ describe('readCsvRows', () => {
     ['a blank name', 'a, \n1,2\n', 'CSV header: column 2 has no name'],
     ['an unclosed quote', 'a,"b\n1,2\n', 'CSV header: a quoted field is not closed before the end of the input'],
     ['a stray quote', 'a,b"c\n1,2\n', 'CSV header: field 2: a quote inside an unquoted field (quote the whole field and double the quotes in it)'],
+    ['a NUL in a name', 'a,b\u0000\n1,2\n', 'CSV header: the name of column 2 holds a NUL character (U+0000); is the file UTF-16? CSV files must be UTF-8'],
+    ['more than 64 KiB', `${'a'.repeat(64 * 1024)},b\n1,2\n`, 'CSV header: longer than 65536 bytes, the most a header may take (it is copied into the work item of every piece)'],
   ])('refuses a header with %s before any row', async (_name, input, message) => {
     const reading = readFile(input);
     await expect(reading).rejects.toThrow(CsvHeaderError);

@@ -1,11 +1,18 @@
 import { TextDecoder } from 'node:util';
 import { RecordFramer, type FramedRecord } from '../framing/record-framer';
 import { cutRawText, rawText, requirePositiveInteger, rowLimits, type RowLimitOptions, type RowLimits, type RowResult } from '../row-result';
+import { defaultMaxNestingDepth, jsonLineProblem } from './json-limits';
 import { NdjsonScanner } from './ndjson-scanner';
 
 export interface NdjsonReadOptions extends RowLimitOptions {
   /** The file's own line number of the input's first byte; 1 means the input starts at byte 0. */
   readonly firstLine: number;
+  /** A record nested deeper (objects and arrays, the record itself being level 1) is a row failure; default 64. */
+  readonly maxNestingDepth?: number;
+}
+
+interface NdjsonLimits extends RowLimits {
+  readonly maxNestingDepth: number;
 }
 
 const cr = 0x0d;
@@ -22,8 +29,9 @@ const blank = /^[\t\r ]*$/;
  * record, and nothing here copies it into another object, where it would set a prototype.
  */
 export async function* readNdjsonRows(chunks: AsyncIterable<Uint8Array>, options: NdjsonReadOptions): AsyncGenerator<RowResult> {
-  const limits = rowLimits(options);
+  const limits = { ...rowLimits(options), maxNestingDepth: options.maxNestingDepth ?? defaultMaxNestingDepth };
   requirePositiveInteger('firstLine', options.firstLine);
+  requirePositiveInteger('maxNestingDepth', limits.maxNestingDepth);
   // Lines are cut on bytes first (an LF never occurs inside a UTF-8 sequence), so each is decoded
   // whole and a bad byte fails its own line. Fatal: no silent U+FFFD. ignoreBOM keeps a U+FEFF
   // that starts a later line, which is then not JSON; the file's own byte order mark is dropped
@@ -36,10 +44,11 @@ export async function* readNdjsonRows(chunks: AsyncIterable<Uint8Array>, options
   yield* rowsOf(framer.finish());
 }
 
-function readLine(line: FramedRecord, decoder: TextDecoder, limits: RowLimits): RowResult | undefined {
+function readLine(line: FramedRecord, decoder: TextDecoder, limits: NdjsonLimits): RowResult | undefined {
   if (line.byteLength === 0) return undefined;
   const bytes = withoutTrailingCr(line.bytes);
-  const failure = (reason: string): RowResult => ({ ok: false, line: line.line, reason, raw: rawText(bytes, limits) });
+  const rowByteLength = line.byteLength - (line.bytes.length - bytes.length);
+  const failure = (reason: string): RowResult => ({ ok: false, line: line.line, reason, raw: rawText(bytes, limits, rowByteLength) });
   if (line.tooLong) return failure(`record longer than ${limits.maxRecordBytes} bytes`);
   let text: string;
   try {
@@ -52,12 +61,19 @@ function readLine(line: FramedRecord, decoder: TextDecoder, limits: RowLimits): 
   try {
     value = JSON.parse(text);
   } catch (error) {
-    return failure(`invalid JSON: ${(error as Error).message}`);
+    return failure(`invalid JSON: ${(error as Error).message}${holdsInnerCr(text) ? ' (the line holds a CR: NDJSON lines end with LF)' : ''}`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return failure(`expected a JSON object, found ${describeJsonValue(value)}`);
   }
+  const problem = jsonLineProblem(text, limits.maxNestingDepth);
+  if (problem !== undefined) return failure(problem);
   return { ok: true, line: line.line, record: value as Record<string, unknown>, rawBytes: bytes.length, raw: cutRawText(text, limits) };
+}
+
+/** A file whose lines end with a CR alone reads as one line, which is worth saying. */
+function holdsInnerCr(text: string): boolean {
+  return text.trimEnd().includes('\r');
 }
 
 function withoutTrailingCr(bytes: Uint8Array): Uint8Array {

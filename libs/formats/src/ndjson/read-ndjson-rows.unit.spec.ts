@@ -1,4 +1,4 @@
-import type { RowResult } from '../row-result';
+import { truncationMarker, type RowResult } from '../row-result';
 import { bytesOf, chunksOf, collect } from '../testing/byte-chunks';
 import { readNdjsonRows, type NdjsonReadOptions } from './read-ndjson-rows';
 
@@ -77,17 +77,25 @@ describe('readNdjsonRows', () => {
     ]);
   });
 
+  it('keeps raw text of maxRawChars unmarked, and marks one cut from a longer line', async () => {
+    expect(await read('{"a":1}\n', { maxRawChars: 7 })).toMatchObject([{ ok: true, raw: '{"a":1}' }]);
+    expect(await read('{"a":"xyz"}\n', { maxRecordBytes: 8, maxRawChars: 2 })).toMatchObject([{ ok: false, raw: `{"${truncationMarker}` }]);
+    // The reader keeps only maxRawChars * 3 + 3 bytes of a too-long line: a cut there is marked too.
+    const [row] = await read(`{"a":"${'x'.repeat(30)}"}\n`, { maxRecordBytes: 8, maxRawChars: 3 });
+    expect(row).toMatchObject({ ok: false, raw: `{"a${truncationMarker}` });
+  });
+
   it('gives each row its size without the line end and its raw text, cut to maxRawChars', async () => {
     expect(await read('{"a":1}\r\n{"long":"value"}\n', { maxRawChars: 6 })).toEqual([
-      { ok: true, line: 1, record: { a: 1 }, rawBytes: 7, raw: '{"a":1' },
-      { ok: true, line: 2, record: { long: 'value' }, rawBytes: 16, raw: '{"long' },
+      { ok: true, line: 1, record: { a: 1 }, rawBytes: 7, raw: `{"a":1${truncationMarker}` },
+      { ok: true, line: 2, record: { long: 'value' }, rawBytes: 16, raw: `{"long${truncationMarker}` },
     ]);
   });
 
   it('fails a line longer than maxRecordBytes and goes on with the next', async () => {
     const rows = await read(`{"a":"${'x'.repeat(100)}"}\n{"b":2}\n`, { maxRecordBytes: 16, maxRawChars: 8 }, [7]);
     expect(rows).toEqual([
-      { ok: false, line: 1, reason: 'record longer than 16 bytes', raw: '{"a":"xx' },
+      { ok: false, line: 1, reason: 'record longer than 16 bytes', raw: `{"a":"xx${truncationMarker}` },
       { ok: true, line: 2, record: { b: 2 }, rawBytes: 7, raw: '{"b":2}' },
     ]);
   });
@@ -106,7 +114,7 @@ describe('readNdjsonRows', () => {
       { line: 1, reason: 'record longer than 1048576 bytes' },
       { line: 2, record: { b: 2 } },
     ]);
-    expect(rows[0]?.raw).toHaveLength(1000);
+    expect(rows[0]?.raw).toBe(`{"a":"${'x'.repeat(994)}${truncationMarker}`);
   });
 
   it('keeps a "__proto__" key as an own property that pollutes nothing', async () => {
@@ -117,6 +125,80 @@ describe('readNdjsonRows', () => {
     expect(row.record['polluted']).toBeUndefined();
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
     expect(JSON.stringify(row.record)).toBe('{"__proto__":{"polluted":true},"a":1}');
+  });
+
+  describe('hostile lines end as a record or a row failure', () => {
+    const deepArrays = `{"a":${'['.repeat(10_000)}${']'.repeat(10_000)}}`;
+    const deepObjects = `${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`;
+
+    it.each([
+      ['arrays', deepArrays],
+      ['objects', deepObjects],
+    ])('fails a record of %s nested 10,000 deep, which would overflow JSON.stringify, and goes on', async (_name, deep) => {
+      expect(() => JSON.stringify(JSON.parse(deep))).toThrow(RangeError);
+      expect(summary(await read(`${deep}\n{"b":2}\n`))).toEqual([
+        { line: 1, reason: 'nested deeper than 64 levels of objects and arrays' },
+        { line: 2, record: { b: 2 } },
+      ]);
+    });
+
+    it('accepts maxNestingDepth levels, counting the record as one, and not one more', async () => {
+      const nestedIn = (levels: number): string => `{"a":${'['.repeat(levels - 1)}${']'.repeat(levels - 1)}}`;
+      expect(summary(await read(`${nestedIn(3)}\n${nestedIn(4)}\n`, { maxNestingDepth: 3 }))).toEqual([
+        { line: 1, record: { a: [[]] } },
+        { line: 2, reason: 'nested deeper than 3 levels of objects and arrays' },
+      ]);
+    });
+
+    it('counts no bracket inside a string, escaped quotes included', async () => {
+      const brackets = `"\\\\\\"${'[{'.repeat(100)}"`;
+      const rows = await read(`{"s":${brackets},"t":[1]}\n`, { maxNestingDepth: 2 });
+      expect(summary(rows)).toEqual([{ line: 1, record: { s: `\\"${'[{'.repeat(100)}`, t: [1] } }]);
+    });
+
+    it.each<[string, string, Row]>([
+      ['keeps integers that are published as written', '{"n":9007199254740991,"m":-9007199254740992,"big":123456789012345680000}', {
+        line: 1,
+        record: { n: 9007199254740991, m: -9007199254740992, big: 123456789012345680000 },
+      }],
+      ['refuses an integer a double would change', '{"id":12345678901234567890}', {
+        line: 1,
+        reason: 'integer 12345678901234567890 would be published as 12345678901234567000, as a double cannot hold it: write it as a string',
+      }],
+      ['refuses a negative one too', '{"id":[-9007199254740993]}', {
+        line: 1,
+        reason: 'integer -9007199254740993 would be published as -9007199254740992, as a double cannot hold it: write it as a string',
+      }],
+      ['refuses a number beyond the range of a double, which would be published as null', '{"x":1e400}', { line: 1, reason: 'number 1e400 is beyond the range of a double' }],
+      ['keeps a fraction as its nearest double', '{"pi":3.14159265358979323846264338327950288}', { line: 1, record: { pi: Math.PI } }],
+      ['keeps a large number written with an exponent', '{"x":1.5e300,"y":1e-400}', { line: 1, record: { x: 1.5e300, y: 0 } }],
+      ['keeps long digit runs inside strings', '{"phone":"123456789012345678901234","e":"1e999"}', { line: 1, record: { phone: '123456789012345678901234', e: '1e999' } }],
+      ['keeps the last of duplicate keys, as JSON.parse does, so one value is checked and published', '{"a":1,"a":2}', { line: 1, record: { a: 2 } }],
+      ['keeps a lone surrogate escape, which JSON.stringify escapes again', '{"s":"\\ud800"}', { line: 1, record: { s: '\ud800' } }],
+      ['keeps an escaped NUL', '{"s":"a\\u0000b"}', { line: 1, record: { s: 'a\u0000b' } }],
+      ['refuses a raw NUL byte in a string, which JSON does not allow', '{"s":"a\u0000b"}', {
+        line: 1,
+        reason: expect.stringMatching(/^invalid JSON: Bad control character in string literal/),
+      }],
+      ['says why a file whose lines end with a CR alone is one line', '{"a":1}\r{"b":2}\r', {
+        line: 1,
+        reason: expect.stringMatching(/^invalid JSON: .* \(the line holds a CR: NDJSON lines end with LF\)$/),
+      }],
+    ])('%s', async (_name, line, expected) => {
+      expect(summary(await read(`${line}\n`))).toEqual([expected]);
+    });
+
+    it('publishes a lone surrogate and an escaped NUL as escapes, never as replaced bytes', async () => {
+      const [row] = await read('{"s":"\\ud800","t":"\\u0000"}\n');
+      if (!row?.ok) throw new Error('expected a record');
+      expect(JSON.stringify(row.record)).toBe('{"s":"\\ud800","t":"\\u0000"}');
+    });
+
+    it('reads a line of almost maxRecordBytes', async () => {
+      const value = 'x'.repeat(1024 * 1024 - 10);
+      const [row] = await read(`{"a":"${value}"}\n`, {}, [65_536]);
+      expect(row).toMatchObject({ ok: true, line: 1, rawBytes: 1024 * 1024 - 2, record: { a: value } });
+    });
   });
 
   it('pulls the next chunk only when the rows of the last one are consumed', async () => {

@@ -1,0 +1,171 @@
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { maxFailuresKept, type ImportFormat, type JsonObject, type PieceOutcome, type RowFailure } from '@import-jobs/domain';
+import { truncationMarker } from '@import-jobs/formats';
+import type { OutgoingMessage, PieceResult, PieceWorkItem, Transaction } from '@import-jobs/messaging';
+import { defaultPieceLimits, processPiece } from './piece-processor';
+import { RowValidators } from './row-validators';
+
+/** An S3 that holds one source object and keeps what is written to it. */
+function fakeS3(source: Buffer): { s3: Pick<S3Client, 'send'>; written: Map<string, string> } {
+  const written = new Map<string, string>();
+  const send = async (command: unknown): Promise<unknown> => {
+    if (command instanceof GetObjectCommand) {
+      const range = /^bytes=(\d+)-(\d+)$/.exec(command.input.Range ?? '');
+      const bytes = range ? source.subarray(Number(range[1]), Number(range[2]) + 1) : source;
+      return { Body: (async function* () { yield bytes; })(), ContentLength: bytes.length };
+    }
+    if (command instanceof PutObjectCommand) {
+      written.set(String(command.input.Key), Buffer.from(command.input.Body as Uint8Array).toString('utf8'));
+      return {};
+    }
+    throw new Error(`unexpected S3 command ${String(command)}`);
+  };
+  return { s3: { send } as Pick<S3Client, 'send'>, written };
+}
+
+function fakeTransaction(): Transaction & { readonly sent: OutgoingMessage[] } {
+  const sent: OutgoingMessage[] = [];
+  return {
+    sent,
+    send: async (messages) => void sent.push(...messages),
+    sendOffsets: async () => undefined,
+  };
+}
+
+function workItem(format: ImportFormat, file: Buffer, options: { schema?: JsonObject; csvHeader?: string[]; keyField?: string } = {}): PieceWorkItem {
+  return {
+    type: 'PieceWorkItem',
+    version: 1,
+    jobId: `job-${format}`,
+    tenantId: 'tenant-1',
+    format,
+    ...(options.keyField !== undefined && { keyField: options.keyField }),
+    ...(options.schema !== undefined && { schema: options.schema }),
+    piece: {
+      pieceId: 'piece-1',
+      object: { bucket: 'sources', key: `file.${format}`, etag: '"e"', size: file.length },
+      range: { start: 0, end: file.length },
+      compression: 'none',
+      firstLine: 1,
+      ...(options.csvHeader !== undefined && { csvHeader: options.csvHeader }),
+      destinationTopic: 'people',
+    },
+  };
+}
+
+async function process(item: PieceWorkItem, file: Buffer) {
+  const { s3, written } = fakeS3(file);
+  const transaction = fakeTransaction();
+  const outcome = await processPiece(item, transaction, {
+    s3,
+    failuresBucket: 'failures',
+    validators: new RowValidators(),
+    heartbeat: async () => undefined,
+  });
+  const failureList = [...written.values()].join('').split('\n').filter(Boolean).map((line) => JSON.parse(line) as RowFailure);
+  return { outcome, published: transaction.sent, failureList };
+}
+
+function completed(outcome: PieceOutcome): Extract<PieceOutcome, { kind: 'completed' }> {
+  if (outcome.kind !== 'completed') throw new Error(`the piece did not complete: ${JSON.stringify(outcome)}`);
+  return outcome;
+}
+
+describe('processPiece on hostile rows', () => {
+  it('publishes every row or fails it, whatever the NDJSON line holds', async () => {
+    const lines = [
+      '\uFEFF{"id":"bom"}',
+      `{"id":"deep arrays","a":${'['.repeat(10_000)}${']'.repeat(10_000)}}`,
+      `${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`,
+      '{"id":"big","n":12345678901234567890}',
+      '{"id":"proto","__proto__":{"polluted":true}}',
+      '{"id":"escapes","s":"lone \\ud800","nul":"a\\u0000b"}',
+      '{"id":"\\udc00"}',
+      '{"id":"dup","id":"last"}',
+      '{"id":"cr"}\r{"id":"only"}',
+      `{"id":"huge","v":"${'x'.repeat(1_000_000)}"}`,
+      '{"id":"after"}',
+    ];
+    const file = Buffer.from(`${lines.join('\n')}\n`);
+    const { outcome, published, failureList } = await process(workItem('JSON', file, { keyField: 'id' }), file);
+
+    const result = completed(outcome);
+    expect(result.rowsProcessed).toBe(lines.length);
+    expect(published.length + result.rowsFailed).toBe(lines.length);
+    expect(published.map((message) => message.value)).toEqual([
+      '{"id":"bom"}',
+      '{"id":"proto","__proto__":{"polluted":true}}',
+      '{"id":"escapes","s":"lone \\ud800","nul":"a\\u0000b"}',
+      '{"id":"last"}',
+      '{"id":"after"}',
+    ]);
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    expect(failureList.map(({ line, reason }) => ({ line, reason }))).toEqual([
+      { line: 2, reason: 'nested deeper than 64 levels of objects and arrays' },
+      { line: 3, reason: 'nested deeper than 64 levels of objects and arrays' },
+      { line: 4, reason: 'integer 12345678901234567890 would be published as 12345678901234567000, as a double cannot hold it: write it as a string' },
+      { line: 7, reason: '/id: key field holds a lone surrogate, which UTF-8 cannot carry' },
+      { line: 9, reason: expect.stringMatching(/\(the line holds a CR: NDJSON lines end with LF\)$/) },
+      { line: 10, reason: 'record longer than 1000000 bytes' },
+    ]);
+  });
+
+  it('fails the rows, not the piece, when the schema refers to itself without end', async () => {
+    const file = Buffer.from('{"a":1}\n{"b":2}\n');
+    const { outcome, published } = await process(workItem('JSON', file, { schema: { anyOf: [{ $ref: '#' }] } }), file);
+    expect(published).toEqual([]);
+    expect(completed(outcome).firstFailures.map(({ reason }) => reason)).toEqual([
+      expect.stringMatching(/^the schema cannot check this record: /),
+      expect.stringMatching(/^the schema cannot check this record: /),
+    ]);
+  });
+
+  it('checks a catastrophic pattern on a long value in linear time', async () => {
+    const file = Buffer.from(`{"a":"${'a'.repeat(50_000)}!"}\n{"a":"aaa"}\n`);
+    const schema = { type: 'object', properties: { a: { type: 'string', pattern: '^(a+)+$' } } };
+    const { outcome, published } = await process(workItem('JSON', file, { schema }), file);
+    expect(published.map((message) => message.value)).toEqual(['{"a":"aaa"}']);
+    expect(completed(outcome).firstFailures.map(({ reason }) => reason)).toEqual(['/a: must match pattern "^(a+)+$"']);
+  });
+
+  it('cuts failure texts with a visible marker and keeps the piece result within a Kafka message', async () => {
+    // The worst text for JSON: every UTF-16 unit a control character, written as 6 bytes (\u0001),
+    // in the row and in the reason, which names the column.
+    const controls = '\u0001'.repeat(5_000);
+    const rows = 300;
+    const file = Buffer.from(`${controls}\n`.repeat(rows));
+    const schema = { type: 'object', additionalProperties: false };
+    const { outcome, failureList } = await process(workItem('CSV', file, { schema, csvHeader: [controls] }), file);
+
+    const result = completed(outcome);
+    expect(result.rowsFailed).toBe(rows);
+    expect(failureList).toHaveLength(rows);
+    const maxText = defaultPieceLimits.maxFailureTextChars + truncationMarker.length;
+    for (const { reason, raw } of failureList) {
+      expect({ reasonEnd: reason.slice(-truncationMarker.length), reasonFits: reason.length <= maxText }).toEqual({ reasonEnd: truncationMarker, reasonFits: true });
+      expect({ rawEnd: raw?.slice(-truncationMarker.length), rawFits: (raw ?? '').length <= maxText }).toEqual({ rawEnd: truncationMarker, rawFits: true });
+    }
+    expect(result.firstFailures.length).toBeGreaterThan(0);
+    expect(result.firstFailures.length).toBeLessThan(maxFailuresKept);
+    expect(result.firstFailures).toEqual(failureList.slice(0, result.firstFailures.length));
+
+    const pieceResult: PieceResult = { type: 'PieceResult', version: 1, jobId: 'job-CSV', pieceId: 'piece-1', outcome, finishedAt: new Date(0).toISOString() };
+    const bytes = Buffer.byteLength(JSON.stringify(pieceResult));
+    expect(bytes).toBeLessThanOrEqual(defaultPieceLimits.maxFirstFailuresBytes + 1024);
+    expect(bytes).toBeLessThan(defaultPieceLimits.maxMessageBytes);
+  });
+
+  it('keeps all of the first failures when they are short', async () => {
+    const rows = maxFailuresKept + 5;
+    const file = Buffer.from(Array.from({ length: rows }, (_, index) => `{"n":${index}}\n`).join(''));
+    const { outcome } = await process(workItem('JSON', file, { schema: { type: 'object', required: ['id'] } }), file);
+    expect(completed(outcome).firstFailures).toHaveLength(maxFailuresKept);
+  });
+
+  it('imports CSV values holding NUL bytes', async () => {
+    const file = Buffer.from('a\u0000b,"c\u0000"\n');
+    const { outcome, published } = await process(workItem('CSV', file, { csvHeader: ['id', 'note'] }), file);
+    expect(completed(outcome).rowsFailed).toBe(0);
+    expect(published.map((message) => message.value)).toEqual(['{"id":"a\\u0000b","note":"c\\u0000"}']);
+  });
+});
