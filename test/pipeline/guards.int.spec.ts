@@ -34,7 +34,7 @@ describe('guards: the buckets a job may read, the gzip bomb, and the one error s
 
     expect(refused).toMatchObject({
       status: 403,
-      body: { type: 'Forbidden', code: 'BUCKET_NOT_ALLOWED', details: [{ field: 'sources[0].url' }], requestId: expect.any(String) },
+      body: { type: 'Forbidden', code: 'SOURCE_NOT_GRANTED', details: [{ field: 'sources[0].url' }], requestId: expect.any(String) },
     });
     expect(requestsToForbidden).toEqual([]);
   });

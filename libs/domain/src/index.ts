@@ -4,3 +4,4 @@ export * from './json';
 export * from './import-job';
 export * from './upload';
 export * from './admission';
+export * from './access';

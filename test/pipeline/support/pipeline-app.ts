@@ -1,3 +1,6 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { INestApplicationContext, Type } from '@nestjs/common';
 import { startHttpApp } from '@import-jobs/application/bootstrap';
@@ -47,6 +50,7 @@ export async function startPipelineApp({
   uploadTtlSeconds,
   allowedBuckets,
   maxDecompressedBytes,
+  tenantGrants,
 }: {
   pieceSizeBytes: number;
   module?: Type<unknown>;
@@ -64,6 +68,8 @@ export async function startPipelineApp({
   allowedBuckets?: readonly string[];
   /** `MAX_DECOMPRESSED_BYTES` for this app; the service's default when absent. */
   maxDecompressedBytes?: number;
+  /** The YAML of this app's `TENANT_GRANTS_FILE`; the open mode when absent. */
+  tenantGrants?: string;
 }): Promise<PipelineApp> {
   // The harness's servers: read here so that running outside jest's int project fails clearly.
   for (const name of ['KAFKA_BROKERS', 'DATABASE_URL', 'S3_ENDPOINT', 'S3_REGION', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY']) harnessEnv(name);
@@ -91,6 +97,7 @@ export async function startPipelineApp({
     UPLOAD_TTL_SECONDS: uploadTtlSeconds === undefined ? '' : String(uploadTtlSeconds),
     ALLOWED_BUCKETS: allowedBuckets === undefined ? '' : allowedBuckets.join(','),
     MAX_DECOMPRESSED_BYTES: maxDecompressedBytes === undefined ? '' : String(maxDecompressedBytes),
+    TENANT_GRANTS_FILE: tenantGrants === undefined ? '' : await writtenToFile(`grants-${suffix}.yaml`, tenantGrants),
   });
   const log = ServiceLog.capture();
   const { app, url } = await startHttpApp(module, { logDestination: log });
@@ -105,4 +112,10 @@ export async function startPipelineApp({
     s3: app.get<S3Client>(S3_CLIENT),
     log,
   };
+}
+
+async function writtenToFile(name: string, content: string): Promise<string> {
+  const path = join(await mkdtemp(join(tmpdir(), 'import-jobs-test-')), name);
+  await writeFile(path, content);
+  return path;
 }

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import type { TenantGrants } from '@import-jobs/domain';
 import { parseApiKeyEntries, type ApiKeyEntry } from '../access/api-keys';
+import { parseTenantGrants } from '../access/tenant-grants';
 
 /** Everything the apps read from the environment, validated once at start. */
 export interface ServiceConfig {
@@ -33,7 +35,7 @@ export interface ServiceConfig {
   readonly maxUploadBytes: number;
   /** The most a gzip source may inflate to; past it, its piece fails (a guard against gzip bombs). */
   readonly maxDecompressedBytes: number;
-  /** Requests per minute per API key (per address without keys); 0 turns the limit off. */
+  /** Requests per minute per tenant (per address for a request without a valid key); 0 turns the limit off. */
   readonly rateLimitPerMinute: number;
   /** How long an upload started with `POST /v1/uploads` may wait for its bytes and its import. */
   readonly uploadTtlSeconds: number;
@@ -41,6 +43,8 @@ export interface ServiceConfig {
   readonly maxRunningJobsPerTenant: number;
   /** The Retry-After of a request refused by the running-jobs quota. */
   readonly quotaRetryAfterSeconds: number;
+  /** Progress streams (SSE) a tenant may hold open at once in one api process; 0 turns the cap off. */
+  readonly maxProgressStreamsPerTenant: number;
   readonly reportLinkTtlSeconds: number;
   readonly pieceSizeBytes: number;
   readonly defaultMaxFailedRowRatio: number;
@@ -49,6 +53,11 @@ export interface ServiceConfig {
   readonly defaultTenant: string;
   /** Hashed API keys with their tenants; none configured leaves the API open for `defaultTenant`. */
   readonly apiKeys: readonly ApiKeyEntry[];
+  /**
+   * What each tenant may read and write, from `TENANT_GRANTS_FILE`. Absent, the service runs open:
+   * any bucket `allowedBuckets` lets through, any topic that is not the service's or Kafka's.
+   */
+  readonly tenantGrants?: ReadonlyMap<string, TenantGrants>;
   /** On SIGTERM, how long an app may take to stop taking work, settle the piece in hand and close. */
   readonly shutdownTimeoutMs: number;
 }
@@ -67,8 +76,8 @@ export const serviceSettings = {
     'KAFKA_REPLICATION_FACTOR', 'KAFKA_TRANSACTION_TIMEOUT_MS', 'KAFKA_SESSION_TIMEOUT_MS', 'SHUTDOWN_TIMEOUT_MS', 'EVENT_STORE', 'EVENTSTORE_URL', 'EVENT_STORE_SCHEMA',
     'READ_MODEL_SCHEMA', 'S3_ENDPOINT', 'S3_REGION', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'REPORTS_BUCKET',
     'UPLOADS_BUCKET', 'MAX_UPLOAD_BYTES', 'MAX_DECOMPRESSED_BYTES', 'RATE_LIMIT_PER_MINUTE', 'REPORT_LINK_TTL_SECONDS',
-    'UPLOAD_TTL_SECONDS', 'MAX_RUNNING_JOBS_PER_TENANT', 'QUOTA_RETRY_AFTER_SECONDS',
-    'PIECE_SIZE_BYTES', 'MAX_FAILED_ROW_RATIO', 'ALLOWED_BUCKETS', 'DEFAULT_TENANT', 'API_KEYS', 'API_KEYS_FILE',
+    'UPLOAD_TTL_SECONDS', 'MAX_RUNNING_JOBS_PER_TENANT', 'QUOTA_RETRY_AFTER_SECONDS', 'MAX_PROGRESS_STREAMS_PER_TENANT',
+    'PIECE_SIZE_BYTES', 'MAX_FAILED_ROW_RATIO', 'ALLOWED_BUCKETS', 'DEFAULT_TENANT', 'API_KEYS', 'API_KEYS_FILE', 'TENANT_GRANTS_FILE',
   ],
 } as const;
 
@@ -160,6 +169,19 @@ export function loadServiceConfig(env: Env = process.env): ServiceConfig {
     return [...fromEnv.entries, ...fromFile.entries];
   })();
 
+  const tenantGrants = (() => {
+    const file = env.TENANT_GRANTS_FILE?.trim();
+    if (!file) return undefined;
+    try {
+      const parsed = parseTenantGrants(readFileSync(file, 'utf8'), `TENANT_GRANTS_FILE (${file})`);
+      problems.push(...parsed.problems);
+      return parsed.grants;
+    } catch (error) {
+      problems.push(`TENANT_GRANTS_FILE cannot be read: ${(error as Error).message}`);
+      return undefined;
+    }
+  })();
+
   const config: ServiceConfig = {
     http: { host: text('HOST', '127.0.0.1'), port: number('PORT', 3000, { min: 0, max: 65535, integer: true }) },
     log: { level: oneOf('LOG_LEVEL', 'info', logLevels) },
@@ -192,12 +214,14 @@ export function loadServiceConfig(env: Env = process.env): ServiceConfig {
     uploadTtlSeconds: number('UPLOAD_TTL_SECONDS', 86_400, { min: 1, max: 30 * 86_400, integer: true }),
     maxRunningJobsPerTenant: number('MAX_RUNNING_JOBS_PER_TENANT', 0, { min: 0, max: 100_000, integer: true }),
     quotaRetryAfterSeconds: number('QUOTA_RETRY_AFTER_SECONDS', 30, { min: 1, max: 3600, integer: true }),
+    maxProgressStreamsPerTenant: number('MAX_PROGRESS_STREAMS_PER_TENANT', 20, { min: 0, max: 100_000, integer: true }),
     reportLinkTtlSeconds: number('REPORT_LINK_TTL_SECONDS', 3600, { min: 60, max: 604800, integer: true }),
     pieceSizeBytes: number('PIECE_SIZE_BYTES', 32 * 1024 * 1024, { min: 1024, max: 1024 ** 3, integer: true }),
     defaultMaxFailedRowRatio: number('MAX_FAILED_ROW_RATIO', 1, { min: 0, max: 1, integer: false }),
     allowedBuckets: list('ALLOWED_BUCKETS'),
     defaultTenant: text('DEFAULT_TENANT', 'default'),
     apiKeys,
+    ...(tenantGrants && { tenantGrants }),
     shutdownTimeoutMs: number('SHUTDOWN_TIMEOUT_MS', 10_000, { min: 1_000, max: 600_000, integer: true }),
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -2,6 +2,7 @@ import { Catch, HttpException, HttpStatus, Logger, type ArgumentsHost } from '@n
 import { throwError, type Observable } from 'rxjs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
+  AccessDeniedError,
   IdempotencyConflictError,
   IllegalStateError,
   NotFoundError,
@@ -81,6 +82,7 @@ function statusOfRefusal(refusal: Refusal): number {
   if (refusal instanceof ServiceRefusal) return refusal.httpStatus;
   if (refusal instanceof ValidationError || refusal instanceof UploadUnusableError) return HttpStatus.BAD_REQUEST;
   if (refusal instanceof NotFoundError) return HttpStatus.NOT_FOUND;
+  if (refusal instanceof AccessDeniedError) return HttpStatus.FORBIDDEN;
   if (refusal instanceof IdempotencyConflictError || refusal instanceof IllegalStateError || refusal instanceof UploadAlreadyUsedError) {
     return HttpStatus.CONFLICT;
   }

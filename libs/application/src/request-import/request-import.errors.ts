@@ -1,18 +1,5 @@
 import { ServiceRefusal } from '../shared/refusal';
 
-/** A source names a bucket that configuration does not let jobs read (no request may widen it). */
-export class BucketNotAllowedError extends ServiceRefusal {
-  readonly code = 'BUCKET_NOT_ALLOWED';
-  readonly httpStatus = 403;
-
-  constructor(
-    override readonly field: string,
-    readonly bucket: string,
-  ) {
-    super(`${field}: bucket "${bucket}" is not one this service may read`);
-  }
-}
-
 /** The request's shape is wrong: every problem, each naming its field. */
 export class InvalidRequestError extends ServiceRefusal {
   readonly code = 'VALIDATION_FAILED';

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { parseS3Url, uploadOfTenant, UploadUnusableError, validateDefinition } from '@import-jobs/domain';
+import { authorizeDefinition, uploadOfTenant, UploadUnusableError, validateDefinition } from '@import-jobs/domain';
+import { accessRulesFor } from '../access/access-rules';
 import { compileRowValidator, InvalidRowSchemaError } from '@import-jobs/formats';
 import type { GlobalPosition } from '@import-jobs/event-store';
 import type { ServiceConfig } from '../config/service-config';
@@ -10,15 +11,17 @@ import { IMPORT_JOB_COMMANDS, JOB_ADMISSIONS, SERVICE_CONFIG, UPLOAD_COMMANDS } 
 import type { ImportJobCommands } from '../import-job/import-job-commands';
 import { uuidV5 } from '../import-job/uuid-v5';
 import type { UploadCommands } from '../uploads/upload-commands';
-import { BucketNotAllowedError, InvalidRequestError } from './request-import.errors';
+import { InvalidRequestError } from './request-import.errors';
 import { parseRequestImportInput, toDefinition, type RequestImportInput } from './request-import.input';
-import { formatOfFilename } from './upload';
+import { formatOfFilename, type StoredUpload } from './upload';
 
 /** The transport-neutral envelope: HTTP and Kafka controllers both send this to the command bus. */
 export class RequestImportCommand {
   constructor(
     readonly tenantId: string,
     readonly body: unknown,
+    /** The multipart upload that came with the request, in place of `sources`. */
+    readonly upload?: StoredUpload,
   ) {}
 }
 
@@ -68,11 +71,11 @@ export class RequestImportHandler implements ICommandHandler<RequestImportComman
     @Inject(JOB_ADMISSIONS) private readonly admissions: JobAdmissions,
   ) {}
 
-  async execute({ tenantId, body }: RequestImportCommand): Promise<RequestImportResult> {
+  async execute({ tenantId, body, upload }: RequestImportCommand): Promise<RequestImportResult> {
     const uploadId = uploadIdOf(body);
-    const parsed = parseRequestImportInput(uploadId === undefined ? body : await this.withUploadAsSource(tenantId, uploadId, body as object));
+    const stored = upload ?? (uploadId === undefined ? undefined : await this.uploadOf(tenantId, uploadId));
+    const parsed = parseRequestImportInput(stored === undefined ? body : withUploadAsSource(stored, body));
     if (!parsed.ok) throw new InvalidRequestError(parsed.problems);
-    this.checkBucketsAllowed(parsed.input);
     checkRowSchema(parsed.input);
     // An upload is imported once: without a token of its own, the upload names its job.
     const clientToken = parsed.input.clientToken ?? (uploadId === undefined ? randomUUID() : `upload/${uploadId}`);
@@ -80,6 +83,8 @@ export class RequestImportHandler implements ICommandHandler<RequestImportComman
     const definition = toDefinition(parsed.input, { maxFailedRowRatio: this.config.defaultMaxFailedRowRatio });
     // Refused now, before it takes a place under a limit or an upload; the domain checks it again.
     validateDefinition(definition);
+    // Only the upload the service stored for this tenant may name the uploads bucket.
+    authorizeDefinition(definition, accessRulesFor(this.config, tenantId), stored === undefined ? 0 : 1);
     const now = new Date().toISOString();
     const { job } = await this.commands.load(jobId);
     // A repeated request (same token) is answered by the domain; only a new job must fit the limits.
@@ -99,30 +104,27 @@ export class RequestImportHandler implements ICommandHandler<RequestImportComman
     }
   }
 
-  /** `uploadId` in place of `sources`: the uploaded object, its format told by its name unless given. */
-  private async withUploadAsSource(tenantId: string, uploadId: string, body: object): Promise<object> {
-    if ('sources' in body) throw new InvalidRequestError([{ field: 'uploadId', message: 'name either sources or an uploadId, not both' }]);
+  /** An upload started with `POST /v1/uploads`, once its bytes are in: only its own tenant's. */
+  private async uploadOf(tenantId: string, uploadId: string): Promise<StoredUpload> {
     const upload = uploadOfTenant((await this.uploads.load(uploadId)).state, uploadId, tenantId);
     // Whether it is ready, expired or taken is decided when it is imported; its object is known only once received.
     if (upload.content === undefined) {
       throw new UploadUnusableError('UPLOAD_NOT_READY', `upload ${uploadId} has no content yet: PUT the file to its url first`);
     }
-    const { metadata, format } = body as { metadata?: unknown; format?: unknown };
-    return {
-      ...body,
-      sources: [{ url: upload.content.url, type: 'object' }],
-      format: format ?? formatOfFilename(upload.filename),
-      metadata: { ...(typeof metadata === 'object' && metadata), filename: upload.filename },
-    };
+    return { url: upload.content.url, filename: upload.filename };
   }
+}
 
-  private checkBucketsAllowed(input: RequestImportInput): void {
-    const allowed = this.config.allowedBuckets;
-    if (allowed.length === 0) return;
-    const readable = [...allowed, this.config.uploadsBucket];
-    input.sources.forEach((source, index) => {
-      const bucket = parseS3Url(source.url)?.bucket;
-      if (bucket !== undefined && !readable.includes(bucket)) throw new BucketNotAllowedError(`sources[${index}].url`, bucket);
-    });
-  }
+/** An upload in place of `sources`: its object, its format told by its name unless given. */
+function withUploadAsSource(upload: StoredUpload, body: unknown): unknown {
+  if (typeof body !== 'object' || body === null) return body;
+  if ('sources' in body) throw new InvalidRequestError([{ field: 'sources', message: 'name either sources or a file (an upload), not both' }]);
+  const { metadata, format } = body as { metadata?: unknown; format?: unknown };
+  const namedFormat = format ?? formatOfFilename(upload.filename);
+  return {
+    ...body,
+    sources: [{ url: upload.url, type: 'object' }],
+    ...(namedFormat !== undefined && { format: namedFormat }),
+    metadata: { ...(typeof metadata === 'object' && metadata), filename: upload.filename },
+  };
 }

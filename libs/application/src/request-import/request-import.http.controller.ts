@@ -10,7 +10,8 @@ import type { ServiceConfig } from '../config/service-config';
 import { S3_CLIENT, SERVICE_CONFIG } from '../di-tokens';
 import { GetImportJobQuery } from '../job-status/job-status.queries';
 import { RequestImportCommand, type RequestImportResult } from './request-import.handler';
-import { requestBodyFromUpload } from './upload';
+import { isRefusal } from '../shared/refusal';
+import { requestFromUpload } from './upload';
 
 @ApiTags('imports')
 @ApiErrors(401, 429, 500)
@@ -40,11 +41,24 @@ export class RequestImportHttpController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<JobResource> {
-    const body = request.isMultipart()
-      ? await requestBodyFromUpload(request, { s3: this.s3, bucket: this.config.uploadsBucket, tenantId, maxBytes: this.config.maxUploadBytes })
-      : json;
-    const result: RequestImportResult = await this.commandBus.execute(new RequestImportCommand(tenantId, body));
+    const result = request.isMultipart() ? await this.importUploaded(tenantId, request) : await this.requestImportOf(new RequestImportCommand(tenantId, json));
     void reply.status(result.created ? 202 : 200).header('location', `/v1/imports/${result.jobId}`);
     return this.queryBus.execute(new GetImportJobQuery(tenantId, result.jobId));
+  }
+
+  private requestImportOf(command: RequestImportCommand): Promise<RequestImportResult> {
+    return this.commandBus.execute(command);
+  }
+
+  /** A refused request keeps nothing of its file: no job will ever read it. */
+  private async importUploaded(tenantId: string, request: FastifyRequest): Promise<RequestImportResult> {
+    const target = { s3: this.s3, bucket: this.config.uploadsBucket, tenantId, maxBytes: this.config.maxUploadBytes };
+    const { body, upload, discard } = await requestFromUpload(request, target);
+    try {
+      return await this.requestImportOf(new RequestImportCommand(tenantId, body, upload));
+    } catch (error) {
+      if (isRefusal(error)) await discard();
+      throw error;
+    }
   }
 }

@@ -38,17 +38,18 @@ export const requestImportInputSchema = {
         properties: {
           url: { type: 'string', minLength: 1, maxLength: 2048 },
           type: { enum: ['object', 'prefix'] },
-          destination: { type: 'string' },
+          destination: { type: 'string', maxLength: 249 },
         },
       },
     },
     format: { enum: ['CSV', 'JSON'] },
-    destinationTopic: { type: 'string' },
-    keyField: { type: 'string' },
+    destinationTopic: { type: 'string', maxLength: 249 },
+    // Copied into every work item and every record's key lookup: bounded like a field name.
+    keyField: { type: 'string', maxLength: 256 },
     schema: { type: 'object' },
     clientToken: { type: 'string', minLength: 1, maxLength: 128 },
-    metadata: { type: 'object', additionalProperties: { type: 'string', maxLength: 1024 } },
-    jobType: { type: 'string' },
+    metadata: { type: 'object', maxProperties: 50, propertyNames: { maxLength: 128 }, additionalProperties: { type: 'string', maxLength: 1024 } },
+    jobType: { type: 'string', maxLength: 64 },
     failurePolicy: {
       type: 'object',
       additionalProperties: false,

@@ -68,6 +68,11 @@ function checkSource(source: ImportSource, index: number): void {
   }
   const location = parseS3Url(source.url);
   if (!location) throw new ValidationError(`${field}.url`, `"${source.url}" is not an s3://bucket/key URL with a valid bucket name`);
+  // A `.` or `..` segment could be resolved by a proxy or an S3-compatible server on the way and
+  // reach a key outside the prefix a tenant was granted.
+  if (location.key.split('/').some((segment) => segment === '.' || segment === '..')) {
+    throw new ValidationError(`${field}.url`, `a key must not hold "." or ".." segments: "${source.url}"`);
+  }
   if (source.type === 'object' && (location.key === '' || location.key.endsWith('/'))) {
     throw new ValidationError(`${field}.url`, `an object source needs a key, not a folder: "${source.url}"`);
   }

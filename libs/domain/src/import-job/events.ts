@@ -39,14 +39,24 @@ export type JobFailureCode =
   | 'SOURCE_UNREADABLE'
   | 'PIECES_FAILED'
   | 'TOO_MANY_FAILED_ROWS'
-  | 'REPORT_FAILED';
+  | 'REPORT_FAILED'
+  /** Planning the job, or publishing its pieces, failed every attempt the planner allows. */
+  | 'PLANNING_FAILED';
 
 export interface JobFailureReason {
   readonly code: JobFailureCode;
   readonly message: string;
 }
 
-export type PieceFailureCode = 'SOURCE_CHANGED' | 'SOURCE_NOT_FOUND' | 'SOURCE_UNREADABLE' | 'RECORD_TOO_LARGE';
+export type PieceFailureCode =
+  | 'SOURCE_CHANGED'
+  | 'SOURCE_NOT_FOUND'
+  | 'SOURCE_UNREADABLE'
+  | 'RECORD_TOO_LARGE'
+  /** Every attempt at the piece failed, up to the limit: it is settled rather than tried forever. */
+  | 'ATTEMPTS_EXHAUSTED'
+  /** The piece's result could not be stored in the job's stream, however often it was tried. */
+  | 'RESULT_UNRECORDABLE';
 
 export interface PieceFailureReason {
   readonly code: PieceFailureCode;
