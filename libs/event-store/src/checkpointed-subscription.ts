@@ -1,3 +1,4 @@
+import { AttemptLedger, withBoundedAttempts } from '@import-jobs/retry';
 import type { EventStore, GlobalPosition, RecordedEvent, Subscription } from './event-store';
 
 export interface CheckpointedSubscriptionOptions {
@@ -8,6 +9,17 @@ export interface CheckpointedSubscriptionOptions {
    * their own checkpoint in the same transaction as their writes.
    */
   readonly onEvent: (event: RecordedEvent) => Promise<void>;
+  /**
+   * Settles an event the handler has failed on as often as its limits allow (fails its job, keeps
+   * it as a dead letter), after which the subscription moves past it. Without it, a failing event
+   * is tried again for as long as it fails.
+   */
+  readonly settle?: (event: RecordedEvent, error: unknown, attempts: number) => Promise<void>;
+  /**
+   * Failed attempts per event, held by the subscription's owner so that they are counted across
+   * the restarts that follow each failure.
+   */
+  readonly attempts?: AttemptLedger;
 }
 
 /** Raised inside the handler wrapper to end one run of the subscription and start the next. */
@@ -19,8 +31,10 @@ class CheckpointMovedElsewhere extends Error {}
  * position it no longer owns (and apply what the other instance applies), the subscription
  * restarts from the stored checkpoint.
  */
-export function runCheckpointedSubscription(store: EventStore, { subscriptionId, onEvent }: CheckpointedSubscriptionOptions): Subscription {
+export function runCheckpointedSubscription(store: EventStore, { subscriptionId, onEvent, settle, attempts = new AttemptLedger() }: CheckpointedSubscriptionOptions): Subscription {
   let stopped = false;
+  const handle = (event: RecordedEvent): Promise<void> =>
+    settle ? withBoundedAttempts(`${subscriptionId}/${event.id}`, { ledger: attempts }, () => onEvent(event), (error, tries) => settle(event, error, tries)) : onEvent(event);
   let current: Subscription | undefined;
 
   const run = async (): Promise<void> => {
@@ -30,7 +44,7 @@ export function runCheckpointedSubscription(store: EventStore, { subscriptionId,
       current = store.subscribeToAll({
         ...(checkpoint && { after: checkpoint }),
         onEvent: async (event) => {
-          await onEvent(event);
+          await handle(event);
           if (!(await store.checkpoints.store(subscriptionId, checkpoint, event.position))) throw new CheckpointMovedElsewhere();
           checkpoint = event.position;
         },

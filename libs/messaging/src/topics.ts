@@ -15,6 +15,8 @@ export interface ImportJobTopics {
   readonly pieceResults: string;
   /** Job integration events for downstream subscribers. */
   readonly jobEvents: string;
+  /** What a consumer or subscription gave up on after its attempts, for an operator to look at. */
+  readonly deadLetters: string;
 }
 
 export const DEFAULT_TOPIC_PREFIX = 'import-jobs';
@@ -38,5 +40,6 @@ export function importJobTopics(prefix: string = DEFAULT_TOPIC_PREFIX): ImportJo
     pieces: `${prefix}.pieces`,
     pieceResults: `${prefix}.piece-results`,
     jobEvents: `${prefix}.job-events`,
+    deadLetters: `${prefix}.dead-letters`,
   };
 }

@@ -9,6 +9,7 @@ describe('the topic names', () => {
       pieces: 'import-jobs.pieces',
       pieceResults: 'import-jobs.piece-results',
       jobEvents: 'import-jobs.job-events',
+      deadLetters: 'import-jobs.dead-letters',
     });
   });
 

@@ -1,4 +1,4 @@
-import { jsonMessageCodec, type IncomingMessage, type JsonObject } from '@import-jobs/messaging';
+import { jsonMessageCodec, quoted, type JsonObject, type QuotedMessage } from '@import-jobs/messaging';
 
 /**
  * Commands on the command topic. A `RequestImport` carries the same fields as the body of
@@ -21,30 +21,17 @@ export interface CommandRejected {
   readonly code: string;
   readonly reason: string;
   readonly fields?: ReadonlyArray<{ readonly field: string; readonly message: string }>;
-  readonly command: {
-    readonly topic: string;
-    readonly partition: number;
-    readonly offset: string;
-    readonly key: string | null;
-    /** The value as sent: UTF-8 text when it is text, base64 otherwise. */
-    readonly value: string | null;
-    readonly valueEncoding: 'utf8' | 'base64';
-    readonly headers: Readonly<Record<string, string>>;
-  };
+  /** The command as sent, bounded, without its credentials. */
+  readonly command: QuotedMessage;
   readonly rejectedAt: string;
-}
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-export function describeCommand(message: IncomingMessage): CommandRejected['command'] {
-  const { topic, partition, offset, key, headers } = message;
-  if (message.value === null) return { topic, partition, offset, key, value: null, valueEncoding: 'utf8', headers };
-  try {
-    return { topic, partition, offset, key, value: utf8.decode(message.value), valueEncoding: 'utf8', headers };
-  } catch {
-    return { topic, partition, offset, key, value: message.value.toString('base64'), valueEncoding: 'base64', headers };
-  }
 }
 
 /** A command's API key, as HTTP sends it: `Bearer <key>` or `Token <key>`; it names the tenant. */
 export const authorizationHeader = 'authorization';
+
+const maxQuotedFields = 50;
+
+/** The problems a rejection names, bounded like the command it quotes. */
+export function quotedFields(fields: ReadonlyArray<{ readonly field: string; readonly message: string }>): CommandRejected['fields'] {
+  return fields.slice(0, maxQuotedFields).map(({ field, message }) => ({ field: quoted(field), message: quoted(message) }));
+}

@@ -1,13 +1,13 @@
 import { BaseRpcContext, Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
-import type { ImportJobTopics, IncomingMessage, MessageConsumer, Messaging } from '@import-jobs/messaging';
+import { quoted, quoteMessage, type ImportJobTopics, type IncomingMessage, type MessageConsumer, type Messaging } from '@import-jobs/messaging';
 import type { Log } from '../shared/log';
 import { InvalidRequestError } from '../request-import/request-import.errors';
 import { isRefusal } from '../shared/refusal';
-import { isMarkedRetriable, retry } from '@import-jobs/retry';
+import { AttemptLedger, isMarkedRetriable, retry, withBoundedAttempts } from '@import-jobs/retry';
 import type { ApiKeys } from '../access/api-keys';
 import { tenantFor } from '../access/tenant-access';
-import { authorizationHeader, describeCommand, importCommandCodec, type CommandRejected } from './command-messages';
+import { authorizationHeader, importCommandCodec, quotedFields, type CommandRejected } from './command-messages';
 
 /** What a command handler learns of the Kafka message beside its payload. */
 export class ImportCommandContext extends BaseRpcContext<[IncomingMessage, string]> {
@@ -38,6 +38,7 @@ export interface ImportCommandTransportOptions {
  */
 export class ImportCommandTransport extends Server implements CustomTransportStrategy {
   private consumer: MessageConsumer | undefined;
+  private readonly attempts = new AttemptLedger();
 
   constructor(private readonly options: ImportCommandTransportOptions) {
     super();
@@ -59,7 +60,7 @@ export class ImportCommandTransport extends Server implements CustomTransportStr
       async () => {
         const consumer = messaging.createConsumer({ groupId, autoCommit: true });
         try {
-          await consumer.run({ topics: [topics.commands], fromBeginning: true, eachMessage: (message) => this.dispatch(message) });
+          await consumer.run({ topics: [topics.commands], fromBeginning: true, eachMessage: (message) => this.dispatchAtMostAFewTimes(message) });
           return consumer;
         } catch (error) {
           await consumer.stop().catch(() => undefined);
@@ -98,12 +99,28 @@ export class ImportCommandTransport extends Server implements CustomTransportStr
     return this.consumer as T;
   }
 
+  /**
+   * A command that keeps meeting faults (the event store away longer than its attempts allow, or a
+   * fault only this command causes) is rejected in the end, so that the partition moves on.
+   */
+  private dispatchAtMostAFewTimes(message: IncomingMessage): Promise<void> {
+    return withBoundedAttempts(
+      `${message.topic}/${message.partition}/${message.offset}`,
+      { ledger: this.attempts },
+      () => this.dispatch(message),
+      (error, attempts) => {
+        this.options.log.error('Command given up', { error: String(error), attempts, partition: message.partition, offset: message.offset });
+        return this.reject(message, { code: 'COMMAND_FAILED', reason: `the service could not handle this command in ${attempts} attempts` });
+      },
+    );
+  }
+
   private async dispatch(message: IncomingMessage): Promise<void> {
     const decoded = importCommandCodec.decode(message.value);
-    if (!decoded.ok) return this.reject(message, { code: `MESSAGE_${decoded.reason.toUpperCase().replace(/-/g, '_')}`, reason: decoded.detail });
+    if (!decoded.ok) return this.reject(message, { code: `MESSAGE_${decoded.reason.toUpperCase().replace(/-/g, '_')}`, reason: quoted(decoded.detail) });
     const { type, version } = decoded.message;
     const handler = this.getHandlerByPattern(`${type}.v${version}`);
-    if (!handler) return this.reject(message, { code: 'MESSAGE_UNKNOWN_TYPE', reason: `no handler for ${type} version ${version}` });
+    if (!handler) return this.reject(message, { code: 'MESSAGE_UNKNOWN_TYPE', reason: quoted(`no handler for ${type} version ${version}`) });
     try {
       const tenantId = tenantFor(this.options.keys, this.options.defaultTenant, message.headers[authorizationHeader]);
       await lastValueFrom(this.transformToObservable(await handler(decoded.message, new ImportCommandContext([message, tenantId]))), {
@@ -116,8 +133,8 @@ export class ImportCommandTransport extends Server implements CustomTransportStr
         this.options.log.error('Command handler failed', { error: String(error), partition: message.partition, offset: message.offset });
         return this.reject(message, { code: 'COMMAND_FAILED', reason: 'the service could not handle this command' });
       }
-      const fields = error instanceof InvalidRequestError ? error.problems : undefined;
-      await this.reject(message, { code: error.code, reason: error.message, ...(fields && { fields }) });
+      const fields = error instanceof InvalidRequestError ? quotedFields(error.problems) : undefined;
+      await this.reject(message, { code: error.code, reason: quoted(error.message), ...(fields && { fields }) });
     }
   }
 
@@ -126,7 +143,7 @@ export class ImportCommandTransport extends Server implements CustomTransportStr
       type: 'CommandRejected',
       version: 1,
       ...why,
-      command: describeCommand(message),
+      command: quoteMessage(message),
       rejectedAt: new Date().toISOString(),
     };
     this.options.log.warn('Command rejected', { code: why.code, reason: why.reason, partition: message.partition, offset: message.offset });

@@ -3,11 +3,17 @@ import { asImportJobEvent, DomainError } from '@import-jobs/domain';
 import { runCheckpointedSubscription, type EventStore, type RecordedEvent, type Subscription } from '@import-jobs/event-store';
 import type { ImportJobCommands } from '../import-job/import-job-commands';
 import type { Log } from '../shared/log';
-import { isMarkedRetriable, retry } from '@import-jobs/retry';
+import { sendDeadLetter, type MessageProducer } from '@import-jobs/messaging';
+import { isMarkedRetriable, retry, type AttemptLedger } from '@import-jobs/retry';
+import { failureListLocation } from '../process-piece/piece-processor';
 import { writeFailureReport } from './failure-report';
 
 export interface FinisherOptions {
   readonly store: EventStore;
+  /** Where a job that cannot be finished is reported, so that the jobs behind it still finish. */
+  readonly deadLetters: { readonly producer: MessageProducer; readonly topic: string };
+  /** Failed attempts per event, held across the finisher's restarts by its owner. */
+  readonly attempts?: AttemptLedger;
   readonly commands: ImportJobCommands;
   readonly s3: S3Client;
   readonly reportsBucket: string;
@@ -20,13 +26,22 @@ export interface FinisherOptions {
  * FinishImport, which appends the job's one terminal event.
  */
 export function startFinisher(options: FinisherOptions): Subscription {
-  const { store, subscriptionId = 'finish-import' } = options;
+  const { store, subscriptionId = 'finish-import', deadLetters, log } = options;
   return runCheckpointedSubscription(store, {
     subscriptionId,
+    ...(options.attempts && { attempts: options.attempts }),
     onEvent: async (recorded: RecordedEvent) => {
       const event = asImportJobEvent(recorded);
       if (event?.type !== 'ImportCompleting.v1' && event?.type !== 'ImportFailing.v1') return;
       await retry(() => finishImport(event.data.jobId, options), { attempts: 5, baseDelayMs: 200, isRetriable: isMarkedRetriable });
+    },
+    settle: async (recorded, error, attempts) => {
+      log.error('A job could not be finished; it goes to the dead letters', { streamId: recorded.streamId, attempts, error: String(error) });
+      await sendDeadLetter(deadLetters.producer, deadLetters.topic, {
+        consumer: subscriptionId,
+        reason: `the job could not be finished in ${attempts} attempts: ${String(error)}`,
+        event: { streamId: recorded.streamId, revision: String(recorded.streamRevision), type: recorded.type, eventId: recorded.id },
+      });
     },
   });
 }
@@ -34,8 +49,12 @@ export function startFinisher(options: FinisherOptions): Subscription {
 async function finishImport(jobId: string, { commands, s3, reportsBucket, log }: FinisherOptions): Promise<void> {
   const { job, events } = await commands.load(jobId);
   if (job.status !== 'Completing' && job.status !== 'Failing') return;
+  // Only where the job's own pieces write: a location a result names anywhere else (another job's
+  // list, another bucket) is never read into this job's report.
   const pieceFailureLists = events.flatMap((event) =>
-    event.type === 'PieceCompleted.v1' && event.data.failureListLocation ? [event.data.failureListLocation] : [],
+    event.type === 'PieceCompleted.v1' && event.data.failureListLocation && isFailureListOf(event.data.failureListLocation, reportsBucket, jobId, event.data.pieceId)
+      ? [event.data.failureListLocation]
+      : [],
   );
   const failureReport =
     pieceFailureLists.length === 0
@@ -51,4 +70,9 @@ async function finishImport(jobId: string, { commands, s3, reportsBucket, log }:
     if (!(error instanceof DomainError)) throw error;
     log.warn('Finishing refused by the job', { jobId, code: error.code, reason: error.message });
   }
+}
+
+function isFailureListOf(url: string, reportsBucket: string, jobId: string, pieceId: string): boolean {
+  const { bucket, key } = failureListLocation(reportsBucket, jobId, pieceId);
+  return url === `s3://${bucket}/${key}`;
 }

@@ -82,7 +82,7 @@ export class InfrastructureModule implements OnModuleInit, OnApplicationShutdown
   async onModuleInit(): Promise<void> {
     const { partitions, replicationFactor } = this.config.kafka;
     const topic = (name: string, count = partitions) => ({ name, partitions: count, replicationFactor });
-    const { commands, commandRejections, pieces, pieceResults, jobEvents } = this.topics;
+    const { commands, commandRejections, pieces, pieceResults, jobEvents, deadLetters } = this.topics;
     await this.messaging.admin.createTopics([
       topic(commands),
       topic(commandRejections),
@@ -90,6 +90,7 @@ export class InfrastructureModule implements OnModuleInit, OnApplicationShutdown
       topic(pieces, this.config.kafka.piecePartitions),
       topic(pieceResults),
       topic(jobEvents),
+      topic(deadLetters),
     ]);
   }
 

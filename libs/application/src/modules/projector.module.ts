@@ -2,6 +2,7 @@ import { Inject, Injectable, Module } from '@nestjs/common';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { EventStore } from '@import-jobs/event-store';
 import type { ImportJobTopics, Messaging } from '@import-jobs/messaging';
+import { AttemptLedger } from '@import-jobs/retry';
 import { jobStatusProjectionName, startJobStatusProjector, type PostgreSqlJobViews } from '@import-jobs/read-model';
 import type { ServiceConfig } from '../config/service-config';
 import { EVENT_STORE, IMPORT_JOB_COMMANDS, JOB_VIEWS, LOG, MESSAGING, S3_CLIENT, SERVICE_CONFIG, TOPICS } from '../di-tokens';
@@ -20,6 +21,12 @@ import { ReadModelModule } from './read-model.module';
  */
 @Injectable()
 class ProjectorTasks extends BackgroundTasks {
+  // Outlive the subscriptions, which their supervisor restarts after each failure, so that attempts
+  // at one event are counted across those restarts.
+  private readonly plannerAttempts = new AttemptLedger();
+  private readonly finisherAttempts = new AttemptLedger();
+  private readonly publisherAttempts = new AttemptLedger();
+
   constructor(
     @Inject(LOG) log: Log,
     @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
@@ -49,10 +56,23 @@ class ProjectorTasks extends BackgroundTasks {
             targetPieceBytes: config.pieceSizeBytes,
             subscriptionId: 'plan-import',
             log,
+            attempts: this.plannerAttempts,
           }),
       ],
-      ['finisher', () => startFinisher({ store, commands, s3, reportsBucket: config.reportsBucket, log })],
-      ['job-events publisher', () => startJobEventsPublisher(store, { producer: messaging.producer, topics })],
+      [
+        'finisher',
+        () =>
+          startFinisher({
+            store,
+            commands,
+            s3,
+            reportsBucket: config.reportsBucket,
+            log,
+            deadLetters: { producer: messaging.producer, topic: topics.deadLetters },
+            attempts: this.finisherAttempts,
+          }),
+      ],
+      ['job-events publisher', () => startJobEventsPublisher(store, { producer: messaging.producer, topics, log, attempts: this.publisherAttempts })],
     ] as const;
   }
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Module, Optional } from '@nestjs/common';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { ImportJobTopics, Messaging } from '@import-jobs/messaging';
+import { AttemptLedger } from '@import-jobs/retry';
 import type { EventStore } from '@import-jobs/event-store';
 import type { ServiceConfig } from '../config/service-config';
 import { EVENT_STORE, IMPORT_JOB_COMMANDS, LOG, MESSAGING, S3_CLIENT, SERVICE_CONFIG, TOPICS } from '../di-tokens';
@@ -19,6 +20,11 @@ import { BackgroundTasks } from './background-tasks';
  */
 @Injectable()
 class WorkerTasks extends BackgroundTasks {
+  // Outlive the consumers, which their supervisor replaces after a crash, so that attempts at one
+  // message are counted across those restarts.
+  private readonly pieceAttempts = new AttemptLedger();
+  private readonly resultAttempts = new AttemptLedger();
+
   constructor(
     @Inject(LOG) log: Log,
     @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
@@ -50,10 +56,11 @@ class WorkerTasks extends BackgroundTasks {
             limits: { maxDecompressedBytes: config.maxDecompressedBytes },
             // Half the shutdown time for the piece in hand; the rest to abort it and leave the group.
             stopGraceMs: config.shutdownTimeoutMs / 2,
+            attempts: this.pieceAttempts,
             log,
           }),
       ],
-      ['piece-result recorder', () => startPieceResultRecorder({ messaging, commands, topics, groupId: groups.pieceResults.groupId, log })],
+      ['piece-result recorder', () => startPieceResultRecorder({ messaging, commands, topics, groupId: groups.pieceResults.groupId, log, attempts: this.resultAttempts })],
     ] as const;
   }
 }

@@ -1,11 +1,11 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { asImportJobEvent, assertNever, DomainError, type JobFailureReason } from '@import-jobs/domain';
 import { runCheckpointedSubscription, type EventStore, type RecordedEvent } from '@import-jobs/event-store';
-import type { ImportJobTopics, MessageProducer } from '@import-jobs/messaging';
+import { quoted, type ImportJobTopics, type MessageProducer } from '@import-jobs/messaging';
 import { SourceChangedError, SourceReadError } from '@import-jobs/sources';
 import type { ImportJobCommands } from '../import-job/import-job-commands';
 import { consoleLog, type Log } from '../shared/log';
-import { isMarkedRetriable, retry, type RetryPolicy } from '@import-jobs/retry';
+import { isMarkedRetriable, retry, type AttemptLedger, type RetryPolicy } from '@import-jobs/retry';
 import { failPlanning, planImport, type PlanImportOutcome } from './plan-import';
 import { publishPieces } from './publish-pieces';
 
@@ -25,6 +25,8 @@ export interface PlannerOptions {
   readonly subscriptionId: string;
   readonly retry?: RetryPolicy;
   readonly log?: Log;
+  /** Failed attempts per event, held across the planner's restarts by its owner. */
+  readonly attempts?: AttemptLedger;
 }
 
 export interface Planner {
@@ -82,10 +84,19 @@ export function startPlanner(options: PlannerOptions): Planner {
 
   const subscription = runCheckpointedSubscription(store, {
     subscriptionId,
+    ...(options.attempts && { attempts: options.attempts }),
     onEvent: async (recorded: RecordedEvent) => {
       const event = asImportJobEvent(recorded);
       if (event?.type === 'ImportRequested.v1') await plan(event.data.jobId);
       else if (event?.type === 'ImportPlanned.v1') await publish(event.data.jobId);
+    },
+    // One job that cannot be planned or published (a bug its input triggers, a work item the
+    // broker refuses) fails, with the reason, instead of holding every job requested after it.
+    settle: async (recorded, error, attempts) => {
+      const jobId = asImportJobEvent(recorded)?.data.jobId;
+      if (jobId === undefined) return;
+      const reason = { code: 'PLANNING_FAILED' as const, message: quoted(`the job could not be planned in ${attempts} attempts: ${messageOf(error)}`) };
+      report(log, jobId, await failPlanning(jobId, reason, commands));
     },
   });
   // A retry wait cut short by stop() rejects the handler; that is the stop, not a failure.
@@ -118,6 +129,10 @@ function jobFailureAfterRetries(error: unknown, attempts: number): JobFailureRea
   }
   if (error instanceof DomainError) return { code: 'SOURCE_UNREADABLE', message: `the job's plan was refused: ${error.message}` };
   return undefined;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function report(log: Log, jobId: string, outcome: PlanImportOutcome): void {

@@ -1,5 +1,5 @@
 import type { ImportJobDetails, PieceSpec } from '@import-jobs/domain';
-import { pieceWorkItemCodec, type ImportJobTopics, type MessageProducer, type OutgoingMessage } from '@import-jobs/messaging';
+import { pieceWorkItemCodec, type ImportJobTopics, type MessageProducer, type OutgoingMessage, type PieceWorkItem } from '@import-jobs/messaging';
 import type { ImportJobCommands } from '../import-job/import-job-commands';
 
 export interface PublishPiecesDeps {
@@ -38,10 +38,14 @@ export async function publishPieces(jobId: string, { commands, producer, topics 
 
 type JsonMessage = OutgoingMessage & { readonly value: string };
 
-function workItemMessage(job: ImportJobDetails, piece: PieceSpec, topic: string): JsonMessage {
+/** The work item of a planned piece: all a worker needs, taken from the job as it was planned. */
+export function workItemOf(job: ImportJobDetails, piece: PieceSpec): PieceWorkItem {
   const { format, keyField, schema } = job.definition;
-  const value = pieceWorkItemCodec.encode({ type: 'PieceWorkItem', version: 1, jobId: job.jobId, tenantId: job.tenantId, format, keyField, schema, piece });
-  return { topic, key: piece.pieceId, value };
+  return { type: 'PieceWorkItem', version: 1, jobId: job.jobId, tenantId: job.tenantId, format, keyField, schema, piece };
+}
+
+function workItemMessage(job: ImportJobDetails, piece: PieceSpec, topic: string): JsonMessage {
+  return { topic, key: piece.pieceId, value: pieceWorkItemCodec.encode(workItemOf(job, piece)) };
 }
 
 function* batchesWithin(messages: readonly JsonMessage[], maxBytes: number): Generator<JsonMessage[]> {

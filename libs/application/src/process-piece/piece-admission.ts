@@ -1,5 +1,7 @@
 import { WrongExpectedRevisionError, type EventStore } from '@import-jobs/event-store';
-import type { PieceWorkItem } from '@import-jobs/messaging';
+import type { ImportJobDetails } from '@import-jobs/domain';
+import { pieceWorkItemCodec, type PieceWorkItem } from '@import-jobs/messaging';
+import { workItemOf } from '../plan-import/publish-pieces';
 import type { ImportJobCommands } from '../import-job/import-job-commands';
 import { uuidV5 } from '../import-job/uuid-v5';
 import type { PieceAdmission, WorkItemCopy } from './piece-worker';
@@ -20,13 +22,25 @@ import type { PieceAdmission, WorkItemCopy } from './piece-worker';
  * copy itself, read again after an abort, keeps its claim (appending the same event is a no-op).
  */
 export function pieceAdmissionFromJob(commands: ImportJobCommands, store: EventStore): (item: PieceWorkItem, copy: WorkItemCopy) => Promise<PieceAdmission> {
-  return async ({ jobId, piece }, copy) => {
+  return async (item, copy) => {
+    const { jobId, piece } = item;
     const { job } = await commands.load(jobId);
     if (job.status === 'NotStarted' || job.pieces.get(piece.pieceId) !== 'pending') return 'skip';
+    if (!isAsPlanned(job, item)) return 'skip';
     if (job.status === 'Cancelling') return 'cancel';
     if (job.status !== 'Processing') return 'skip';
     return (await claimPiece(store, jobId, piece.pieceId, copy)) ? 'import' : 'skip';
   };
+}
+
+/**
+ * Only the service writes the pieces topic, yet a work item is imported only as its job planned
+ * it: the same object version, range, destination, tenant, format and schema. One that differs in
+ * anything (written by someone who reached the topic, or a bug) imports nothing.
+ */
+function isAsPlanned(job: ImportJobDetails, item: PieceWorkItem): boolean {
+  const planned = job.plan?.find((piece) => piece.pieceId === item.piece.pieceId);
+  return planned !== undefined && pieceWorkItemCodec.encode(workItemOf(job, planned)) === pieceWorkItemCodec.encode(item);
 }
 
 async function claimPiece(store: EventStore, jobId: string, pieceId: string, { topic, partition, offset }: WorkItemCopy): Promise<boolean> {

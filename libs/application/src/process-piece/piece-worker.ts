@@ -4,6 +4,9 @@ import type { PieceFailureReason, PieceOutcome } from '@import-jobs/domain';
 import {
   exactlyOnceBatchHandler,
   pieceResultCodec,
+  quoted,
+  quoteMessage,
+  sendDeadLetter,
   pieceWorkItemCodec,
   type BatchHandler,
   type ImportJobTopics,
@@ -12,15 +15,15 @@ import {
   type OutgoingMessage,
   type PieceWorkItem,
 } from '@import-jobs/messaging';
-import type { RetryPolicy } from '@import-jobs/retry';
-import { processPiece, type PieceLimits } from './piece-processor';
+import { AttemptLedger, withBoundedAttempts, type RetryPolicy } from '@import-jobs/retry';
+import { PieceInterruptedError, processPiece, type PieceLimits } from './piece-processor';
 import { RowValidators } from './row-validators';
 
 
 export interface PieceWorkerOptions {
   readonly messaging: Messaging;
   readonly s3: Pick<S3Client, 'send'>;
-  readonly topics: Pick<ImportJobTopics, 'pieces' | 'pieceResults'>;
+  readonly topics: Pick<ImportJobTopics, 'pieces' | 'pieceResults' | 'deadLetters'>;
   readonly groupId: string;
   /** The service's own bucket for the failure lists of pieces. */
   readonly failuresBucket: string;
@@ -39,6 +42,11 @@ export interface PieceWorkerOptions {
    * aborted, its work item left for the next holder of the partition). Waits for it when absent.
    */
   readonly stopGraceMs?: number;
+  /**
+   * Failed attempts per work item, kept across restarts of the worker by its owner: a piece that
+   * fails every attempt is failed for good after a few, instead of holding its partition forever.
+   */
+  readonly attempts?: AttemptLedger;
 }
 
 /**
@@ -104,7 +112,7 @@ export async function startPieceWorker(options: PieceWorkerOptions): Promise<Pie
 }
 
 function pieceBatchHandler(options: PieceWorkerOptions, stopping: AbortSignal): BatchHandler {
-  const { messaging, s3, topics, groupId, failuresBucket, limits, readRetry, log = consoleLog, now = () => new Date(), admission } = options;
+  const { messaging, s3, topics, groupId, failuresBucket, limits, readRetry, log = consoleLog, now = () => new Date(), admission, attempts = new AttemptLedger() } = options;
   const validators = new RowValidators();
   const awaitingResult = new FailedPiecesAwaitingResult();
 
@@ -115,8 +123,10 @@ function pieceBatchHandler(options: PieceWorkerOptions, stopping: AbortSignal): 
     process: async (message, transaction, context) => {
       const decoded = pieceWorkItemCodec.decode(message.value);
       if (!decoded.ok) {
-        // Without a job id there is nobody to give a result to: only the offset moves on.
-        log.error('Skipped a work item that does not decode', { ...positionOf(message), reason: decoded.reason, detail: decoded.detail });
+        // Without a job id there is nobody to give a result to: it is kept for an operator, in the
+        // same transaction as the offset that moves on past it.
+        log.error('A work item that does not decode goes to the dead letters', { ...positionOf(message), reason: decoded.reason, detail: decoded.detail });
+        await sendDeadLetter(transaction, topics.deadLetters, { consumer: groupId, reason: `unreadable work item: ${decoded.reason}: ${decoded.detail}`, message: quoteMessage(message) });
         return;
       }
       const item = decoded.message;
@@ -133,7 +143,16 @@ function pieceBatchHandler(options: PieceWorkerOptions, stopping: AbortSignal): 
       }
       let outcome: PieceOutcome;
       try {
-        outcome = await processPiece(item, transaction, { s3, failuresBucket, validators, heartbeat: context.heartbeat, limits, readRetry, stopping });
+        outcome = await withBoundedAttempts(
+          positionKey(message),
+          { ledger: attempts },
+          () => processPiece(item, transaction, { s3, failuresBucket, validators, heartbeat: context.heartbeat, limits, readRetry, stopping }),
+          async (error, tries) => {
+            // Giving up on a piece whose worker is stopping would fail it for the worker's sake.
+            if (error instanceof PieceInterruptedError) throw error;
+            return { kind: 'failed', reason: { code: 'ATTEMPTS_EXHAUSTED', message: quoted(`gave up after ${tries} attempts: ${messageOf(error)}`) } };
+          },
+        );
       } catch (error) {
         log.warn(`Piece ${item.piece.pieceId} of job ${item.jobId} is aborted and will be read again`, { ...positionOf(message), error: messageOf(error) });
         throw withRetriableFlag(error);

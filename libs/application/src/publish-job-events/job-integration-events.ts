@@ -15,7 +15,40 @@ export interface JobIntegrationEvent {
   /** The event's place in its job's stream: consumers can order and de-duplicate by it too. */
   readonly sequence: number;
   readonly occurredAt: string;
-  readonly data: ImportJobEvent['data'];
+  /** The stored event's data; abridged (see `dataAbridged`) when it would not fit in one Kafka message. */
+  readonly data: ImportJobEvent['data'] | AbridgedData;
+  /** Set when fields of `data` were too large to publish: the history API (`/v1/imports/:id/events`) has them whole. */
+  readonly dataAbridged?: true;
+}
+
+/** A field too large to publish, as it stands in an abridged event: what it was, not what it held. */
+export interface OmittedField {
+  readonly omitted: true;
+  readonly bytes: number;
+  /** For a list (a plan's pieces), how many items it held. */
+  readonly items?: number;
+}
+
+export type AbridgedData = Readonly<Record<string, unknown>>;
+
+/**
+ * Kafka refuses a message over the broker's `message.max.bytes` (1 MB by default) on every retry,
+ * which would stop the publisher on that event for good: an event whose JSON is larger than this is
+ * published abridged. Its envelope, key and headers take the rest of the megabyte.
+ */
+export const maxIntegrationEventBytes = 900 * 1024;
+/** Fields up to this size are kept in an abridged event; only larger ones are replaced. */
+const maxKeptFieldBytes = 16 * 1024;
+
+function abridged(data: ImportJobEvent['data']): AbridgedData {
+  return Object.fromEntries(
+    Object.entries(data).map(([field, value]) => {
+      const bytes = Buffer.byteLength(JSON.stringify(value) ?? '');
+      if (bytes <= maxKeptFieldBytes) return [field, value];
+      const omitted: OmittedField = { omitted: true, bytes, ...(Array.isArray(value) && { items: value.length }) };
+      return [field, omitted];
+    }),
+  );
 }
 
 /** Header with the stored event id, so that consumers can drop a redelivered event. */
@@ -33,11 +66,13 @@ export function toJobIntegrationMessage(topic: string, event: ImportJobEvent, re
     occurredAt: event.data.occurredAt,
     data: event.data,
   };
+  const whole = JSON.stringify(body);
+  const value = Buffer.byteLength(whole) <= maxIntegrationEventBytes ? whole : JSON.stringify({ ...body, data: abridged(event.data), dataAbridged: true });
   return {
     topic,
     // Keyed by job: every event of one job lands in one partition, in order.
     key: event.data.jobId,
-    value: JSON.stringify(body),
+    value,
     headers: { [eventIdHeader]: recorded.id, [eventTypeHeader]: body.type },
   };
 }
