@@ -54,6 +54,36 @@ export class InvalidAppendError extends EventStoreError {
   }
 }
 
+export interface AppendSize {
+  /** The append's serialized size, counted as `maxAppendBytes` counts it. */
+  readonly appendBytes: number;
+  readonly events: number;
+  readonly largestEventId: string;
+  readonly largestEventBytes: number;
+  readonly limitBytes: number;
+}
+
+/**
+ * The append is larger than every store can take. Never retriable: the same events are refused
+ * the same way every time, so the caller settles it (stores less, or fails what it was recording).
+ */
+export class AppendTooLargeError extends EventStoreError {
+  readonly code = 'APPEND_TOO_LARGE';
+  readonly retriable = false;
+
+  constructor(
+    readonly streamId: string,
+    readonly size: AppendSize,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `Append to ${streamId} is ${size.appendBytes} bytes serialized, over the limit of ${size.limitBytes} bytes ` +
+        `(${size.events} event(s); the largest, ${size.largestEventId}, is ${size.largestEventBytes} bytes)`,
+      options,
+    );
+  }
+}
+
 export class EventStoreUnavailableError extends EventStoreError {
   readonly code = 'EVENT_STORE_UNAVAILABLE';
   readonly retriable = true;

@@ -1,4 +1,7 @@
-/** A value that survives a JSON round trip unchanged; event payloads are stored as JSON. */
+/**
+ * A value that survives a JSON round trip unchanged; event payloads are stored as JSON. Any string
+ * is stored as given, U+0000 and lone surrogates included.
+ */
 export type JsonValue = string | number | boolean | null | JsonValue[] | JsonObject;
 export type JsonObject = { [key: string]: JsonValue };
 
@@ -110,6 +113,7 @@ export interface EventStore {
    * @throws WrongExpectedRevisionError when the stream is not in the expected state.
    * @throws EventIdConflictError when only some of the ids are already stored, or stored elsewhere.
    * @throws InvalidAppendError for an empty batch, a malformed or repeated id.
+   * @throws AppendTooLargeError when the serialized events weigh more than `maxAppendBytes`.
    * @throws EventStoreUnavailableError when the store cannot be reached (retriable).
    */
   appendToStream(streamId: string, events: readonly EventToAppend[], options?: AppendOptions): Promise<AppendResult>;

@@ -14,7 +14,8 @@ export type {
   SubscribeToAllOptions,
   Subscription,
 } from './event-store';
-export { EventIdConflictError, EventStoreError, EventStoreUnavailableError, InvalidAppendError, WrongExpectedRevisionError } from './errors';
+export { maxAppendBytes } from './append-validation';
+export { AppendTooLargeError, EventIdConflictError, EventStoreError, EventStoreUnavailableError, InvalidAppendError, WrongExpectedRevisionError } from './errors';
 export { comparePositions, deserializePosition, serializePosition, type SerializedPosition } from './position';
 export { runCheckpointedSubscription, type CheckpointedSubscriptionOptions } from './checkpointed-subscription';
 export { PostgreSqlEventStore, type PostgreSqlEventStoreOptions } from './postgresql/postgresql-event-store';

@@ -1,6 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { asImportJobEvent, assertNever, DomainError, type JobFailureReason } from '@import-jobs/domain';
-import { runCheckpointedSubscription, type EventStore, type RecordedEvent } from '@import-jobs/event-store';
+import { AppendTooLargeError, runCheckpointedSubscription, type EventStore, type RecordedEvent } from '@import-jobs/event-store';
 import { quoted, type ImportJobTopics, type MessageProducer } from '@import-jobs/messaging';
 import { SourceChangedError, SourceReadError } from '@import-jobs/sources';
 import type { ImportJobCommands } from '../import-job/import-job-commands';
@@ -128,6 +128,10 @@ function jobFailureAfterRetries(error: unknown, attempts: number): JobFailureRea
     return { code: 'SOURCE_UNREADABLE', message: `${error.message} (still failing after ${attempts} attempts to plan the job)` };
   }
   if (error instanceof DomainError) return { code: 'SOURCE_UNREADABLE', message: `the job's plan was refused: ${error.message}` };
+  // A plan is still one event: past what one append may hold, the job cannot run as planned.
+  if (error instanceof AppendTooLargeError) {
+    return { code: 'PLANNING_FAILED', message: `the plan has more pieces than one event can record (${error.message}); a larger PIECE_SIZE_BYTES makes fewer pieces` };
+  }
   return undefined;
 }
 

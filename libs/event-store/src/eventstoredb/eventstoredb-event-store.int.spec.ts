@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { EventStoreUnavailableError } from '../errors';
+import { MaxAppendSizeExceededError, type EventStoreDBClient } from '@eventstore/db-client';
+import { maxAppendBytes } from '../append-validation';
+import { AppendTooLargeError, EventStoreUnavailableError } from '../errors';
 import { testEventStore } from '../testing/event-store.contract';
 import { EventStoreDBEventStore } from './eventstoredb-event-store';
 
@@ -34,5 +36,31 @@ describe('EventStoreDB adapter without a reachable server', () => {
 
     expect(error).toBeInstanceOf(EventStoreUnavailableError);
     expect(error).toMatchObject({ code: 'EVENT_STORE_UNAVAILABLE', retriable: true });
+  });
+
+  it('refuses an append over maxAppendBytes before calling the server', async () => {
+    const tooLarge = [{ id: randomUUID(), type: 'Large', data: { value: 'a'.repeat(maxAppendBytes) } }];
+
+    const error = await store.appendToStream('too-large', tooLarge).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(AppendTooLargeError);
+    expect(error).toMatchObject({ streamId: 'too-large', retriable: false });
+  });
+});
+
+describe('EventStoreDB adapter with a server configured below the default MaxAppendSize', () => {
+  it('reports the server refusing an append as too large as AppendTooLargeError, with the server limit', async () => {
+    const refusing = {
+      appendToStream: async () => Promise.reject(MaxAppendSizeExceededError.fromMaxAppendSize(1024)),
+      dispose: async () => undefined,
+    } as unknown as EventStoreDBClient;
+    const store = new EventStoreDBEventStore(refusing);
+    const event = { id: randomUUID(), type: 'Weighed', data: { value: 'a'.repeat(2000) } };
+
+    const error = await store.appendToStream('s-small-limit', [event]).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(AppendTooLargeError);
+    expect(error).toMatchObject({ streamId: 's-small-limit', retriable: false, size: { limitBytes: 1024, largestEventId: event.id } });
+    await store.close();
   });
 });

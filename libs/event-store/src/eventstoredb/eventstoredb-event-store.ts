@@ -5,6 +5,7 @@ import {
   END,
   EventStoreDBClient,
   FORWARDS,
+  MaxAppendSizeExceededError,
   NO_STREAM,
   NotLeaderError,
   START,
@@ -21,7 +22,7 @@ import {
   type ResolvedEvent,
 } from '@eventstore/db-client';
 import { validateAppend } from '../append-validation';
-import { EventIdConflictError, EventStoreError, EventStoreUnavailableError, WrongExpectedRevisionError } from '../errors';
+import { AppendTooLargeError, EventIdConflictError, EventStoreError, EventStoreUnavailableError, WrongExpectedRevisionError } from '../errors';
 import type {
   AppendOptions,
   AppendResult,
@@ -64,7 +65,10 @@ export class EventStoreDBEventStore implements EventStore {
 
   async appendToStream(streamId: string, events: readonly EventToAppend[], options: AppendOptions = {}): Promise<AppendResult> {
     const expected = options.expectedRevision ?? 'any';
-    validateAppend(streamId, events, expected);
+    // The client serializes data and metadata with JSON.stringify and sends its UTF-8, as the size
+    // check did: what passed it is what the server weighs. JSON.stringify writes U+0000 and lone
+    // surrogates as escapes, and the client parses them back with JSON.parse, so both round-trip.
+    const { size } = validateAppend(streamId, events, expected);
     try {
       const result = await this.client.appendToStream(
         streamId,
@@ -74,6 +78,11 @@ export class EventStoreDBEventStore implements EventStore {
       return { nextExpectedRevision: result.nextExpectedRevision, position: result.position };
     } catch (thrown) {
       const error = asCommandError(thrown);
+      // A server configured below the default limit refuses what passed the check, as it will on
+      // every retry.
+      if (error instanceof MaxAppendSizeExceededError) {
+        throw new AppendTooLargeError(streamId, { ...size, limitBytes: error.maxAppendSize }, { cause: error });
+      }
       if (!(error instanceof WrongExpectedVersionError)) throw translateEventStoreDBError(error);
       // The server answers a batch that is partly stored already with a wrong expected version,
       // without saying so: look for the ids where it compared them.

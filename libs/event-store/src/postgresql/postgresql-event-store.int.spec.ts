@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Pool, type PoolClient } from 'pg';
 import { harnessEnv } from '../../../../test/harness/env';
-import { EventIdConflictError, EventStoreUnavailableError } from '../errors';
+import { maxAppendBytes } from '../append-validation';
+import { AppendTooLargeError, EventIdConflictError, EventStoreUnavailableError } from '../errors';
 import type { GlobalPosition, RecordedEvent } from '../event-store';
 import { comparePositions } from '../position';
 import { testEventStore } from '../testing/event-store.contract';
@@ -92,6 +93,43 @@ describe('PostgreSQL event store', () => {
     }
   });
 
+  it('converts an events table of jsonb, made before json was chosen, once: its events read as before and new ones may hold U+0000', async () => {
+    const legacy = `event_store_jsonb_${randomUUID().slice(0, 8)}`;
+    const pool = new Pool({ connectionString: harnessEnv('DATABASE_URL') });
+    const stored = { id: randomUUID(), data: { jobId: 'job-1', rows: [1, 2], reason: 'not a number' }, metadata: { correlationId: 'c-1' } };
+    let stores: PostgreSqlEventStore[] = [];
+    try {
+      await createJsonbEventTables(pool, legacy, stored);
+
+      stores = await Promise.all(Array.from({ length: 3 }, () => PostgreSqlEventStore.create({ connectionString: harnessEnv('DATABASE_URL'), schema: legacy })));
+      const [first, second] = stores as [PostgreSqlEventStore, PostgreSqlEventStore];
+      await second.migrate();
+
+      expect(await columnTypes(pool, legacy)).toEqual({ data: 'json', metadata: 'json' });
+      expect(await first.readStream('legacy')).toMatchObject([{ id: stored.id, type: 'Stored', data: stored.data, metadata: stored.metadata, streamRevision: 0n }]);
+      const rejectedRow = { raw: '{"id":1,"name":"a\u0000b"}', lone: '\udead' };
+      await first.appendToStream('legacy', [{ id: randomUUID(), type: 'RowRejected', data: rejectedRow }], { expectedRevision: 0n });
+      expect((await second.readStream('legacy')).map((event) => event.data)).toEqual([stored.data, rejectedRow]);
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+      await pool.query(`DROP SCHEMA IF EXISTS "${legacy}" CASCADE`);
+      await pool.end();
+    }
+  });
+
+  it('refuses an append over maxAppendBytes before any I/O, even with the server unreachable', async () => {
+    const unreachable = new PostgreSqlEventStore({ connectionString: 'postgres://postgres@127.0.0.1:1/nowhere' });
+    try {
+      const error = await unreachable
+        .appendToStream('too-large', [{ id: randomUUID(), type: 'Large', data: { value: 'a'.repeat(maxAppendBytes) } }])
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(AppendTooLargeError);
+      expect(error).toMatchObject({ streamId: 'too-large', retriable: false });
+    } finally {
+      await unreachable.close();
+    }
+  });
+
   it('reports an unreachable server as a retriable EventStoreUnavailableError', async () => {
     const unreachable = new PostgreSqlEventStore({ connectionString: 'postgres://postgres@127.0.0.1:1/nowhere' });
     try {
@@ -106,6 +144,39 @@ describe('PostgreSQL event store', () => {
 
 function event(type: string) {
   return { id: randomUUID(), type, data: {} };
+}
+
+/** The tables as the first release created them, data and metadata in jsonb, with one event in them. */
+async function createJsonbEventTables(pool: Pool, schema: string, event: { id: string; data: object; metadata: object }): Promise<void> {
+  await pool.query(`CREATE SCHEMA "${schema}"`);
+  await pool.query(`CREATE TABLE "${schema}".streams (stream_id text PRIMARY KEY, revision bigint NOT NULL)`);
+  await pool.query(`
+    CREATE TABLE "${schema}".events (
+      global_position bigserial PRIMARY KEY,
+      transaction_id xid8 NOT NULL DEFAULT pg_current_xact_id(),
+      stream_id text NOT NULL,
+      stream_revision bigint NOT NULL,
+      event_id uuid NOT NULL UNIQUE,
+      event_type text NOT NULL,
+      data jsonb NOT NULL,
+      metadata jsonb NOT NULL,
+      recorded_at timestamptz NOT NULL DEFAULT now(),
+      UNIQUE (stream_id, stream_revision)
+    )`);
+  await pool.query(`INSERT INTO "${schema}".streams VALUES ('legacy', 0)`);
+  await pool.query(`INSERT INTO "${schema}".events (stream_id, stream_revision, event_id, event_type, data, metadata) VALUES ('legacy', 0, $1, 'Stored', $2, $3)`, [
+    event.id,
+    JSON.stringify(event.data),
+    JSON.stringify(event.metadata),
+  ]);
+}
+
+async function columnTypes(pool: Pool, schema: string): Promise<Record<string, string>> {
+  const { rows } = await pool.query<{ column_name: string; data_type: string }>(
+    `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'events' AND column_name IN ('data', 'metadata')`,
+    [schema],
+  );
+  return Object.fromEntries(rows.map((row) => [row.column_name, row.data_type]));
 }
 
 async function positionOfNewMarker(store: PostgreSqlEventStore): Promise<GlobalPosition> {

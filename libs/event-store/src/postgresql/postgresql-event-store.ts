@@ -1,6 +1,6 @@
 import { inTransaction } from '@import-jobs/postgres';
 import { Pool, type PoolClient } from 'pg';
-import { validateAppend } from '../append-validation';
+import { validateAppend, type SerializedEvent } from '../append-validation';
 import { EventIdConflictError, WrongExpectedRevisionError } from '../errors';
 import type {
   AppendOptions,
@@ -118,8 +118,8 @@ export class PostgreSqlEventStore implements EventStore {
 
   async appendToStream(streamId: string, events: readonly EventToAppend[], options: AppendOptions = {}): Promise<AppendResult> {
     const expected = options.expectedRevision ?? 'any';
-    validateAppend(streamId, events, expected);
-    return withTranslatedErrors(() => inTransaction(this.pool, (client) => this.append(client, streamId, events, expected)));
+    const { serialized } = validateAppend(streamId, events, expected);
+    return withTranslatedErrors(() => inTransaction(this.pool, (client) => this.append(client, streamId, events, serialized, expected)));
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -175,7 +175,13 @@ export class PostgreSqlEventStore implements EventStore {
     if (this.ownsPool) await this.pool.end();
   }
 
-  private async append(client: PoolClient, streamId: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
+  private async append(
+    client: PoolClient,
+    streamId: string,
+    events: readonly EventToAppend[],
+    serialized: readonly SerializedEvent[],
+    expected: ExpectedRevision,
+  ): Promise<AppendResult> {
     // Creating the row if missing and then locking it serialises every appender to this stream,
     // including the first ones; everything below runs as if alone.
     await client.query(`INSERT INTO ${this.names.streams} (stream_id, revision) VALUES ($1, $2) ON CONFLICT (stream_id) DO NOTHING`, [
@@ -195,7 +201,7 @@ export class PostgreSqlEventStore implements EventStore {
     try {
       inserted = await client.query<{ transaction_id: string; global_position: string }>(
         `INSERT INTO ${this.names.events} (stream_id, stream_revision, event_id, event_type, data, metadata)
-         SELECT $1, $2::bigint + e.ordinality, e.id, e.type, e.data::jsonb, e.metadata::jsonb
+         SELECT $1, $2::bigint + e.ordinality, e.id, e.type, e.data::json, e.metadata::json
          FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS e(id, type, data, metadata, ordinality)
          ORDER BY e.ordinality
          RETURNING transaction_id::text AS transaction_id, global_position`,
@@ -204,8 +210,8 @@ export class PostgreSqlEventStore implements EventStore {
           current.toString(),
           ids,
           events.map((event) => event.type),
-          events.map((event) => JSON.stringify(event.data)),
-          events.map((event) => JSON.stringify(event.metadata ?? {})),
+          serialized.map((event) => event.data),
+          serialized.map((event) => event.metadata),
         ],
       );
     } catch (error) {

@@ -1,4 +1,4 @@
-import { migrateUnderLock } from '@import-jobs/postgres';
+import { convertJsonbColumnsToJson, migrateUnderLock } from '@import-jobs/postgres';
 import type { Pool } from 'pg';
 
 /** Quoting rules stay trivial, and `event_store_<schema>` stays within PostgreSQL's 63-byte channel names. */
@@ -40,6 +40,8 @@ export function migrate(pool: Pool, names: SchemaNames): Promise<void> {
       )`);
     // transaction_id is the writing transaction, so that readers can wait until every transaction
     // that might still add an earlier global_position has ended (a bigserial alone skips events).
+    // data and metadata are json, not jsonb, so that any string round-trips (convertJsonbColumnsToJson
+    // says why); the store never looks inside an event, so jsonb's operators and indexes are not missed.
     await client.query(`
       CREATE TABLE IF NOT EXISTS ${names.events} (
         global_position bigserial PRIMARY KEY,
@@ -48,11 +50,12 @@ export function migrate(pool: Pool, names: SchemaNames): Promise<void> {
         stream_revision bigint NOT NULL,
         event_id uuid NOT NULL UNIQUE,
         event_type text NOT NULL,
-        data jsonb NOT NULL,
-        metadata jsonb NOT NULL,
+        data json NOT NULL,
+        metadata json NOT NULL,
         recorded_at timestamptz NOT NULL DEFAULT now(),
         UNIQUE (stream_id, stream_revision)
       )`);
+    await convertJsonbColumnsToJson(client, names.events, ['data', 'metadata']);
     await client.query(`CREATE INDEX IF NOT EXISTS events_global_order ON ${names.events} (transaction_id, global_position)`);
     await client.query(`
       CREATE TABLE IF NOT EXISTS ${names.checkpoints} (
@@ -63,3 +66,4 @@ export function migrate(pool: Pool, names: SchemaNames): Promise<void> {
       )`);
   });
 }
+

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { runCheckpointedSubscription } from '../checkpointed-subscription';
-import { EventIdConflictError, WrongExpectedRevisionError } from '../errors';
+import { maxAppendBytes } from '../append-validation';
+import { AppendTooLargeError, EventIdConflictError, WrongExpectedRevisionError } from '../errors';
 import type { EventStore, EventToAppend, ExpectedRevision, GlobalPosition, RecordedEvent, Subscription } from '../event-store';
 import { comparePositions } from '../position';
 import { eventually } from './eventually';
@@ -113,6 +114,65 @@ export function testEventStore(name: string, factory: () => Promise<EventStore>,
 
         expect(await store.readLastEvent(streamId)).toMatchObject({ id: events[2]?.id, streamRevision: 2n, data: { n: 3 } });
         expect(await store.readLastEvent(newStreamId())).toBeUndefined();
+      });
+    });
+
+    describe('any JSON the domain produces', () => {
+      // Raw text of a rejected row reaches events as is: PostgreSQL's jsonb refuses the first four.
+      const awkwardStrings: [string, string][] = [
+        ['U+0000', 'before\u0000after'],
+        ['a lone high surrogate', 'x\ud83dy'],
+        ['a lone low surrogate', 'x\ude00y'],
+        ['a reversed surrogate pair', 'x\ude00\ud83dy'],
+        ['every other C0 and C1 control character, and DEL', String.fromCharCode(...range(0x01, 0x1f), ...range(0x7f, 0x9f))],
+        ['a valid pair beside escapes JSON itself needs', '😀 "quoted" back\\slash \u2028\u2029'],
+      ];
+
+      it.each(awkwardStrings)('stores and gives back %s in data and metadata, as values and as keys, byte for byte', async (_, text) => {
+        const streamId = newStreamId();
+        const after = await currentPosition();
+        const event: EventToAppend = {
+          id: randomUUID(),
+          type: 'RowRejected',
+          data: { raw: text, [text]: 'as a key', nested: { list: [text, { deeper: text }] }, count: 1 },
+          metadata: { source: text, [`key ${text}`]: true },
+        };
+
+        await store.appendToStream(streamId, [event]);
+
+        const { own } = await readAllOf(new Set([streamId]), after, (events) => events.length >= 1);
+        const read = [...(await store.readStream(streamId)), await store.readLastEvent(streamId), ...own];
+        for (const stored of read) {
+          expect(stored?.data).toEqual(event.data);
+          expect(stored?.metadata).toEqual(event.metadata);
+          expect(JSON.stringify(stored?.data)).toBe(JSON.stringify(event.data));
+          expect(JSON.stringify(stored?.metadata)).toBe(JSON.stringify(event.metadata));
+        }
+      });
+
+      it('stores an append that weighs exactly maxAppendBytes, counted in UTF-8 bytes, and gives it back whole', async () => {
+        const streamId = newStreamId();
+        const event = eventWeighing(maxAppendBytes, '\u0000\ud83d');
+
+        await store.appendToStream(streamId, [event]);
+
+        const [stored] = await store.readStream(streamId);
+        expect(stored?.data['value']).toBe(event.data['value']);
+      });
+
+      it.each([
+        ['one event one byte over the limit', [eventWeighing(maxAppendBytes + 1)]],
+        ['events that are small enough alone but not together', [eventWeighing(maxAppendBytes / 2), eventWeighing(maxAppendBytes / 2 + 1)]],
+      ])('refuses %s, naming the stream and its size, and stores nothing', async (_, events) => {
+        const streamId = newStreamId();
+
+        const error = await rejectionOf(store.appendToStream(streamId, events));
+
+        expect(error).toBeInstanceOf(AppendTooLargeError);
+        expect(error).toMatchObject({ code: 'APPEND_TOO_LARGE', retriable: false, streamId, size: { appendBytes: maxAppendBytes + 1, limitBytes: maxAppendBytes } });
+        expect((error as Error).message).toContain(streamId);
+        expect((error as Error).message).toContain(String(maxAppendBytes + 1));
+        expect(await store.readStream(streamId)).toEqual([]);
       });
     });
 
@@ -404,6 +464,22 @@ function newStreamId(prefix = 'contract'): string {
 
 function newEvent(type: string, data: EventToAppend['data'] = {}): EventToAppend {
   return { id: randomUUID(), type, data };
+}
+
+function range(first: number, last: number): number[] {
+  return Array.from({ length: last - first + 1 }, (_, i) => first + i);
+}
+
+/**
+ * An event of exactly `bytes` as EventStoreDB weighs an append: `{"value":"…"}` is 12 bytes of
+ * JSON around the value, the type 'Weighed' counts 2 bytes a character (14), metadata `{}` is 2.
+ * The value is mostly '€', 3 bytes in UTF-8 but one UTF-16 unit, so counting characters would
+ * come out far too low. `head`, if given, is counted as JSON escapes it: 6 bytes a character.
+ */
+function eventWeighing(bytes: number, head = ''): EventToAppend {
+  const valueBytes = bytes - 12 - 14 - 2 - 6 * head.length;
+  const euros = Math.floor(valueBytes / 3);
+  return { id: randomUUID(), type: 'Weighed', data: { value: head + '€'.repeat(euros) + 'a'.repeat(valueBytes - 3 * euros) }, metadata: {} };
 }
 
 function summaryOf(event: EventToAppend) {

@@ -160,7 +160,7 @@ describe('job-status read model on PostgreSQL', () => {
       expect(diffJobViews(await views.allViews(), await rebuiltViews.allViews())).toEqual([]);
 
       const tampered = streams[0]!;
-      await pool.query(`UPDATE "${schema}".job_views SET view = jsonb_set(view, '{rows,processed}', '999') WHERE job_id = $1`, [tampered.jobId]);
+      await pool.query(`UPDATE "${schema}".job_views SET view = jsonb_set(view::jsonb, '{rows,processed}', '999') WHERE job_id = $1`, [tampered.jobId]);
       expect(diffJobViews(await views.allViews(), await rebuiltViews.allViews())).toEqual([
         { jobId: tampered.jobId, path: 'rows.processed', left: 999, right: 30 },
       ]);
@@ -172,7 +172,7 @@ describe('job-status read model on PostgreSQL', () => {
       const projector = project(store, views);
       const job = processingJob(tenantId);
       await projector.waitForPosition(await appendAll(store, [job]), 30_000);
-      await pool.query(`UPDATE "${schema}".job_views SET view = jsonb_set(view, '{files}', '42') WHERE job_id = $1`, [job.jobId]);
+      await pool.query(`UPDATE "${schema}".job_views SET view = jsonb_set(view::jsonb, '{files}', '42') WHERE job_id = $1`, [job.jobId]);
 
       const rebuilt = await rebuildJobViews({ store, connection: pool, schema });
       const { retired } = await swapJobViews({ connection: pool, schema, rebuilt: rebuilt.schema });
@@ -320,6 +320,58 @@ describe('job-status read model on PostgreSQL', () => {
     });
   });
 
+  describe('any text a job carries', () => {
+    it('keeps row failures and reasons holding U+0000, lone surrogates and control characters as projected, in views, progress and a rebuild', async () => {
+      const { store, views, queries, schema } = await readModel();
+      const tenantId = `tenant-${randomUUID()}`;
+      const projector = project(store, views);
+      const projected = new Map<string, JobView>();
+      projector.onViewChanged((view) => projected.set(view.jobId, view));
+      const job = jobWithAwkwardText(tenantId);
+
+      await projector.waitForPosition(await appendAll(store, [job]), 30_000);
+
+      const stored = await queries.getJob(tenantId, job.jobId);
+      expect(stored).toMatchObject(truthOf(job.events));
+      expect(stored?.firstFailures.map((failure) => failure.raw)).toEqual(awkwardTexts);
+      expect(stored?.failureReason?.message).toBe(awkwardTexts.join('|'));
+      expect(JSON.stringify(stored)).toBe(JSON.stringify(projected.get(job.jobId)));
+      const [progress] = await views.readChanges(tenantId, job.jobId, job.events.length - 2, 1);
+      expect(JSON.stringify(progress)).toBe(JSON.stringify(toJobProgress(stored!)));
+
+      const rebuilt = await rebuildJobViews({ store, connection: pool, schema });
+      const rebuiltViews = await new PostgreSqlJobViews({ pool, schema: rebuilt.schema }).allViews();
+      expect(rebuiltViews.map((view) => view.firstFailures.map((failure) => failure.raw))).toEqual([awkwardTexts]);
+      expect(diffJobViews(await views.allViews(), rebuiltViews)).toEqual([]);
+    });
+
+    it('converts tables of jsonb, made before json was chosen, keeping their rows, and then takes any text', async () => {
+      const schema = `read_model_jsonb_${randomBytes(4).toString('hex')}`;
+      const earlier = { jobId: `job-${randomUUID()}`, tenantId: 'tenant-jsonb', status: 'Processing', revision: 3 };
+      await createJsonbReadModelTables(schema, earlier);
+
+      const views = await PostgreSqlJobViews.create({ pool, schema });
+      await views.migrate();
+
+      const { rows } = await pool.query<{ table_name: string; data_type: string }>(
+        `SELECT table_name, data_type FROM information_schema.columns WHERE table_schema = $1 AND column_name IN ('view', 'progress') ORDER BY table_name`,
+        [schema],
+      );
+      expect(rows).toEqual([
+        { table_name: 'job_view_changes', data_type: 'json' },
+        { table_name: 'job_views', data_type: 'json' },
+      ]);
+      expect(await views.allViews()).toEqual([earlier]);
+      expect(await views.readChanges(earlier.tenantId, earlier.jobId, -1, 10)).toEqual([{ jobId: earlier.jobId, version: 3 }]);
+      const store = await PostgreSqlEventStore.create({ connectionString: harnessEnv('DATABASE_URL'), schema: `${schema}_events`, pollIntervalMs: 200 });
+      cleanups.push(() => store.close());
+      const tenantId = `tenant-${randomUUID()}`;
+      const job = jobWithAwkwardText(tenantId);
+      await project(store, views).waitForPosition(await appendAll(store, [job]), 30_000);
+      expect((await views.findJob(tenantId, job.jobId))?.firstFailures.map((failure) => failure.raw)).toEqual(awkwardTexts);
+    });
+  });
+
   it('migrates one schema from 4 starters at once', async () => {
     const schema = `read_model_migration_${randomBytes(4).toString('hex')}`;
 
@@ -329,6 +381,21 @@ describe('job-status read model on PostgreSQL', () => {
   });
 
   // ── Helpers ─────────────────────────────────────────────────────────────────────────────────
+  /** The read model's tables as the first release created them, view and progress in jsonb, with one job in them. */
+  async function createJsonbReadModelTables(schema: string, view: { jobId: string; tenantId: string; status: string; revision: number }): Promise<void> {
+    await pool.query(`CREATE SCHEMA "${schema}"`);
+    await pool.query(`CREATE TABLE "${schema}".job_views (job_id text COLLATE "C" PRIMARY KEY, tenant_id text NOT NULL, status text NOT NULL, created_at timestamptz NOT NULL, view jsonb NOT NULL)`);
+    await pool.query(`CREATE TABLE "${schema}".projection_checkpoints (projection text PRIMARY KEY, commit_position bigint NOT NULL, prepare_position bigint NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())`);
+    await pool.query(`CREATE TABLE "${schema}".job_view_changes (job_id text COLLATE "C" NOT NULL, version bigint NOT NULL, tenant_id text NOT NULL, progress jsonb NOT NULL, PRIMARY KEY (job_id, version))`);
+    await pool.query(`INSERT INTO "${schema}".job_views VALUES ($1, $2, $3, now(), $4)`, [view.jobId, view.tenantId, view.status, JSON.stringify(view)]);
+    await pool.query(`INSERT INTO "${schema}".job_view_changes VALUES ($1, $2, $3, $4)`, [
+      view.jobId,
+      view.revision,
+      view.tenantId,
+      JSON.stringify({ jobId: view.jobId, version: view.revision }),
+    ]);
+  }
+
 
   /** An event store and a read model in schemas of this test's own. */
   async function readModel() {
@@ -437,6 +504,28 @@ function cancelledJob(tenantId: string, createdAt?: string): JobStream {
 
 function processingJob(tenantId: string, createdAt?: string): JobStream {
   return stream(tenantId, createdAt, (job) => [job.requested(), job.planningStarted(), job.planned(4), job.pieceCompleted(1)]);
+}
+
+/** Text a rejected row may hold that PostgreSQL's jsonb refuses or that is easy to mangle on the way. */
+const awkwardTexts = [
+  'id,name\u0000,x',
+  'lone high \ud83d here',
+  'lone low \ude00 here',
+  'reversed \ude00\ud83d pair',
+  `controls ${String.fromCharCode(...Array.from({ length: 0x1f }, (_, i) => i + 1), 0x7f, 0x85, 0x9f)}`,
+];
+
+function jobWithAwkwardText(tenantId: string): JobStream {
+  const failures = awkwardTexts.map((raw, i) => ({ file: 's3://imports/customers.csv', line: 2 + i, reason: `bad row: ${raw}`, raw }));
+  const reason = { code: 'TOO_MANY_FAILED_ROWS', message: awkwardTexts.join('|') } as const;
+  return stream(tenantId, undefined, (job) => [
+    job.requested(),
+    job.planningStarted(),
+    job.planned(1),
+    job.pieceCompleted(1, { rowsFailed: failures.length, failures }),
+    job.failing(reason),
+    job.jobFailed(reason),
+  ]);
 }
 
 /** The store, noting where each subscription starts. */

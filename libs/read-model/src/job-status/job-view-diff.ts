@@ -11,7 +11,8 @@ export interface JobViewDifference {
 
 /**
  * Compares two sets of views, e.g. the live read model and a rebuild. JSON equality, blind to key
- * order (jsonb reorders keys). Sorted by job id then path, so that two runs print alike.
+ * order (views stored as jsonb, before json was chosen, have jsonb's). Sorted by job id then path,
+ * so that two runs print alike.
  */
 export function diffJobViews(left: Iterable<JobView>, right: Iterable<JobView>): JobViewDifference[] {
   const byId = (views: Iterable<JobView>) => new Map([...views].map((view) => [view.jobId, view]));

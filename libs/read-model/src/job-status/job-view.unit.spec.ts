@@ -172,7 +172,7 @@ describe('job view projection', () => {
     });
   });
 
-  it('survives a JSON round trip unchanged, as jsonb stores it', () => {
+  it('survives a JSON round trip unchanged, as the read model stores it', () => {
     const view = given(job.requested(), job.planningStarted(), job.planned(2), job.pieceCompleted(1, { rowsFailed: 1, failures: rowFailures(1) }));
     expect(JSON.parse(JSON.stringify(view))).toEqual(view);
   });

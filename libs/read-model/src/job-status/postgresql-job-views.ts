@@ -36,7 +36,7 @@ export interface JobViewFilter {
 
 /**
  * The job-status read model on PostgreSQL: one row per job (the columns queries filter and sort
- * on, the view as jsonb) and one checkpoint row per projection, in one schema.
+ * on, the view as json) and one checkpoint row per projection, in one schema.
  */
 export class PostgreSqlJobViews {
   readonly schema: string;
@@ -185,7 +185,7 @@ export class PostgreSqlJobViews {
     if (changes.length === 0) return;
     await client.query(
       `INSERT INTO ${this.names.jobViewChanges} (job_id, version, tenant_id, progress)
-       SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::jsonb[])
+       SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::json[])
        ON CONFLICT (job_id, version) DO NOTHING`,
       [
         changes.map((view) => view.jobId),
@@ -207,7 +207,7 @@ export class PostgreSqlJobViews {
     if (views.length === 0) return;
     await client.query(
       `INSERT INTO ${this.names.jobViews} (job_id, tenant_id, status, created_at, view)
-       SELECT v.job_id, v.tenant_id, v.status, v.created_at::timestamptz, v.view::jsonb
+       SELECT v.job_id, v.tenant_id, v.status, v.created_at::timestamptz, v.view::json
        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS v(job_id, tenant_id, status, created_at, view)
        ON CONFLICT (job_id) DO UPDATE
          SET tenant_id = EXCLUDED.tenant_id, status = EXCLUDED.status, created_at = EXCLUDED.created_at, view = EXCLUDED.view`,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { migrateUnderLock } from '@import-jobs/postgres';
+import { convertJsonbColumnsToJson, migrateUnderLock } from '@import-jobs/postgres';
 import type { Pool } from 'pg';
 
 /** Quoting stays trivial and every name fits PostgreSQL's 63-byte identifiers, with room for rebuild suffixes. */
@@ -40,7 +40,8 @@ function channelOf(schema: string): string {
 export function migrate(pool: Pool, names: ReadModelNames): Promise<void> {
   return migrateUnderLock(pool, `import-jobs/read-model/${names.schemaName}`, async (client) => {
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${names.schema}`);
-    // Columns only for what queries filter and sort on; the view itself is the jsonb document.
+    // Columns only for what queries filter and sort on; the view itself is a json document (not
+    // jsonb: failures carry raw row text, and convertJsonbColumnsToJson says why that needs json).
     // job_id sorts bytewise (COLLATE "C") so that the listing order, and with it every cursor,
     // does not depend on the server's locale.
     await client.query(`
@@ -49,8 +50,9 @@ export function migrate(pool: Pool, names: ReadModelNames): Promise<void> {
         tenant_id text NOT NULL,
         status text NOT NULL,
         created_at timestamptz NOT NULL,
-        view jsonb NOT NULL
+        view json NOT NULL
       )`);
+    await convertJsonbColumnsToJson(client, names.jobViews, ['view']);
     await client.query(`CREATE INDEX IF NOT EXISTS job_views_newest_first ON ${names.jobViews} (tenant_id, created_at DESC, job_id DESC)`);
     await client.query(
       `CREATE INDEX IF NOT EXISTS job_views_by_status_newest_first ON ${names.jobViews} (tenant_id, status, created_at DESC, job_id DESC)`,
@@ -69,8 +71,9 @@ export function migrate(pool: Pool, names: ReadModelNames): Promise<void> {
         job_id text COLLATE "C" NOT NULL,
         version bigint NOT NULL,
         tenant_id text NOT NULL,
-        progress jsonb NOT NULL,
+        progress json NOT NULL,
         PRIMARY KEY (job_id, version)
       )`);
+    await convertJsonbColumnsToJson(client, names.jobViewChanges, ['progress']);
   });
 }
