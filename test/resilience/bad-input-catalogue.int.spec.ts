@@ -6,6 +6,7 @@ import type { ServiceConfig } from '@import-jobs/application/config/service-conf
 import { SERVICE_CONFIG } from '@import-jobs/application/di-tokens';
 import { jobIdFor } from '@import-jobs/application/request-import/request-import.handler';
 import { importJobStreamId } from '@import-jobs/domain';
+import { maxQuotedValueBytes } from '@import-jobs/messaging';
 import type { JobResource } from '@import-jobs/read-model';
 import { ensureAppBuilt, type AppProcess } from '../../tools/resilience/app-process';
 import { itChecksEveryJobOfTheFile, usePipelineSuite, type PipelineSuite } from '../pipeline/support/pipeline-suite';
@@ -142,8 +143,84 @@ const catalogue: readonly CatalogueCase[] = [
     expected: { completes: { processed: 1, failed: 0 } },
     also: async () => expect(({} as Record<string, unknown>).polluted).toBeUndefined(),
   },
+  {
+    name: "JSON parsers' edge cases, one a line: every line a record or a row failure, nothing stored that the event store refuses",
+    input: {
+      object: {
+        key: 'edge-cases.ndjson',
+        format: 'JSON',
+        body: [
+          '{"id":1,"text":"an escaped \\u0000 NUL"}',
+          '{"id":2,"text":"a lone \\ud800 surrogate and a reversed \\udc00\\ud800 pair"}',
+          '{"id":3,"text":"a raw \u0000 NUL byte"}',
+          `${'['.repeat(10_000)}${']'.repeat(10_000)}`,
+          `${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`,
+          '{"id":12345678901234567890}',
+          '{"id":4,"id":5}',
+          '{"id":6,"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}',
+          '{"id":',
+          '{"id":7,"text":"\u2028 and \u2029, é, 😀"}',
+        ].join('\n'),
+      },
+    },
+    expected: {
+      completes: {
+        processed: 10,
+        failed: 5,
+        failures: [
+          { line: 3, reason: /JSON|control character/i },
+          { line: 4, reason: /nested deeper|object/ },
+          { line: 5, reason: /nested deeper/ },
+          { line: 6, reason: /string/ },
+          { line: 9, reason: /JSON/ },
+        ],
+      },
+    },
+    also: async () => expect(({} as Record<string, unknown>).polluted).toBeUndefined(),
+  },
+  {
+    name: 'a schema pattern with catastrophic backtracking against a 50,000-character value: checked in linear time',
+    input: {
+      object: {
+        key: 'redos.ndjson',
+        format: 'JSON',
+        body: `{"id":1,"p":"${'a'.repeat(50_000)}!"}\n{"id":2,"p":"${'a'.repeat(50_000)}"}\n`,
+        schema: { type: 'object', properties: { p: { type: 'string', pattern: '^(a+)+$' } } },
+      },
+    },
+    expected: { completes: { processed: 2, failed: 1, failures: [{ line: 1, reason: /pattern/ }] } },
+  },
+  {
+    name: 'a NUL in a CSV header name (a UTF-16 file read as UTF-8): the job fails with the reason',
+    input: { object: { key: 'nul-header.csv', body: 'id,na\u0000me\n1,a\n' } },
+    expected: { jobFails: { code: 'SOURCE_UNREADABLE', reason: /NUL|U\+0000/ } },
+  },
+  {
+    name: 'a CSV header of 1 MiB, which every work item would carry: the job fails with the reason',
+    input: { object: { key: 'wide-header.csv', body: `id,${Array.from({ length: 100_000 }, (_, n) => `column_${n}`).join(',')}\n1\n` } },
+    expected: { jobFails: { code: 'SOURCE_UNREADABLE', reason: /header/i } },
+  },
+  {
+    name: 'a request naming a topic of Kafka as its destination',
+    input: { http: JSON.stringify({ sources: [{ url: 's3://bucket/a.csv', type: 'object' }], format: 'CSV', destinationTopic: '__consumer_offsets' }) },
+    expected: { refused: { status: 403, message: /RESERVED_TOPIC/ } },
+  },
+  {
+    name: 'a request whose keyField and metadata are far too long',
+    input: { http: JSON.stringify({ sources: [{ url: 's3://bucket/a.csv', type: 'object' }], format: 'CSV', destinationTopic: 't', keyField: 'k'.repeat(1_000_000), metadata: { ['m'.repeat(10_000)]: 'v' } }) },
+    expected: { refused: { status: 400, message: /keyField.*metadata|metadata.*keyField/ } },
+  },
+  {
+    name: 'a command of 900 KB: rejected, its rejection quoting a bounded part of it',
+    input: { command: JSON.stringify({ type: 'RequestImport', version: 1, sources: [{ url: 's3://bucket/a.csv', type: 'object' }], format: 'CSV', destinationTopic: 't'.repeat(900_000) }) },
+    expected: { rejected: { reason: /destinationTopic/ } },
+  },
   // ── S3 keys ──
-  { name: 'an S3 key with ../ in it: read as the literal key', input: { object: { key: 'a/../b/dots.csv', body: 'id\n1\n2\n' } }, expected: { completes: { processed: 2, failed: 0 } } },
+  {
+    name: 'an S3 key with ../ in it: refused, since a proxy on the way could resolve it out of a granted prefix',
+    input: { http: JSON.stringify({ sources: [{ url: 's3://bucket/a/../b/dots.csv', type: 'object' }], format: 'CSV', destinationTopic: 't' }) },
+    expected: { refused: { status: 400, message: /sources\[0\]\.url.*"\.\."/ } },
+  },
   { name: 'an S3 key in unicode, with spaces', input: { object: { key: 'données/été 😀 №1.csv', body: 'id\n1\n' } }, expected: { completes: { processed: 1, failed: 0 } } },
   // ── HTTP requests ──
   { name: 'a request body that is not JSON', input: { http: '{"sources": [' }, expected: { refused: { status: 400, message: /JSON/i } } },
@@ -271,7 +348,12 @@ async function runCase(suite: PipelineSuite, rejections: TopicReader, { input, e
       return found && (JSON.parse(found.value?.toString('utf8') ?? 'null') as CommandRejected);
     });
     expect(rejection.reason).toEqual(matching(expected.rejected.reason));
-    expect(rejection.command.value).toBe(input.command);
+    const quotedWhole = Buffer.byteLength(input.command) <= maxQuotedValueBytes;
+    expect({ truncated: rejection.command.valueTruncated, quotesItsBeginning: input.command.startsWith(rejection.command.value ?? '') }).toEqual({
+      truncated: !quotedWhole,
+      quotesItsBeginning: true,
+    });
+    if (quotedWhole) expect(rejection.command.value).toBe(input.command);
     return;
   }
 

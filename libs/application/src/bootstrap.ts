@@ -7,7 +7,8 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { Messaging, ImportJobTopics } from '@import-jobs/messaging';
 import { Logger as PinoNestLogger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
-import type { ApiKeys } from './access/api-keys';
+import type { FastifyRequest } from 'fastify';
+import { presentedKeyOf, type ApiKeys } from './access/api-keys';
 import { TooManyRequestsError } from './access/access.errors';
 import { ImportCommandTransport } from './command-topic/import-command.transport';
 import { ConfigError, loadServiceConfig, type ServiceConfig } from './config/service-config';
@@ -40,7 +41,7 @@ export async function startHttpApp(module: Type<unknown>, options: StartOptions 
   const app = await createApp(module, config, options);
   // Uploads stream through as they arrive; the size cap stops one at the limit, not after it.
   await app.register(fastifyMultipart, { limits: { fileSize: config.maxUploadBytes, files: 1, fields: 20, fieldSize: 1024 * 1024 } });
-  if (config.rateLimitPerMinute > 0) await app.register(fastifyRateLimit, rateLimitOptions(config.rateLimitPerMinute));
+  if (config.rateLimitPerMinute > 0) await app.register(fastifyRateLimit, rateLimitOptions(config.rateLimitPerMinute, app.get<ApiKeys>(API_KEYS)));
   app.connectMicroservice(
     {
       strategy: new ImportCommandTransport({
@@ -88,18 +89,30 @@ async function createApp(module: Type<unknown>, config: ServiceConfig, { logDest
 }
 
 /**
- * Per API key, so that one client cannot starve the others; answered in the service's error shape,
+ * Per tenant, so that one tenant cannot starve the others; answered in the service's error shape,
  * with Retry-After.
  */
-function rateLimitOptions(max: number): RateLimitPluginOptions {
+function rateLimitOptions(max: number, keys: ApiKeys): RateLimitPluginOptions {
   return {
     max,
     timeWindow: 60_000,
-    keyGenerator: (request) => request.headers.authorization ?? request.ip,
+    keyGenerator: (request) => rateLimitBucketOf(request, keys),
     // An orchestrator probing every few seconds must never be told to slow down.
     allowList: (request) => isOperationsPath(request.url),
     errorResponseBuilder: (_request, { after }) => new TooManyRequestsError(`too many requests: at most ${max} a minute; retry in ${after}`),
   };
+}
+
+/**
+ * The tenant a valid key names, however the header spells it (`Bearer`, `bearer`, `Token`), so that
+ * a tenant cannot multiply its allowance by respelling its key. A request without a valid key,
+ * which is refused anyway, counts against its address: headers made up by the thousand would
+ * otherwise each get a fresh bucket, and push real tenants' buckets out of the limiter's cache.
+ */
+function rateLimitBucketOf(request: FastifyRequest, keys: ApiKeys): string {
+  const presentedKey = keys.enabled ? presentedKeyOf(request.headers.authorization) : undefined;
+  const tenantId = presentedKey === undefined ? undefined : keys.tenantOf(presentedKey);
+  return tenantId === undefined ? `address:${request.ip}` : `tenant:${tenantId}`;
 }
 
 /** The entry point of each app: a configuration error is printed as it is, without a stack. */

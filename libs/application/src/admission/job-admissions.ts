@@ -8,6 +8,7 @@ import {
   type AdmissionEvent,
   type HolderJob,
   type ImportDefinition,
+  type TenantGrants,
 } from '@import-jobs/domain';
 import { EventIdConflictError, WrongExpectedRevisionError, type EventStore, type JsonObject } from '@import-jobs/event-store';
 import { ServiceQuotaExceededError } from '../access/access.errors';
@@ -19,6 +20,8 @@ export interface AdmissionLimits {
   /** 0: no quota. */
   readonly maxRunningJobsPerTenant: number;
   readonly quotaRetryAfterSeconds: number;
+  /** Tenants' own quotas (`maxRunningJobs` in their grants), in place of `maxRunningJobsPerTenant`. */
+  readonly tenantGrants?: ReadonlyMap<string, TenantGrants>;
 }
 
 /** A place a job that was never created keeps, so that its own request has time to create it. */
@@ -44,18 +47,26 @@ export class JobAdmissions {
     private readonly limits: AdmissionLimits,
   ) {}
 
-  /** Takes every place the job needs, or none: a refusal gives back what was taken before it. */
+  /**
+   * Takes every place the job needs, or none: a refusal gives back what was taken before it.
+   *
+   * `release` gives back, for a request that failed after its admission, the places this call took,
+   * and only while the job does not exist. Two requests with one client token are admitted for the
+   * same job id: the second finds the places held for it and takes none, and whichever of them
+   * fails (the other created the job) must not free the places the created job now holds, which
+   * would let the tenant run past its quota.
+   */
   async admit(jobId: string, tenantId: string, definition: ImportDefinition): Promise<{ release: () => Promise<void> }> {
     const taken: string[] = [];
-    // Best effort: the refusal being answered matters more, and a place whose job never gets
-    // created frees itself after the grace period anyway.
+    // Best effort, and when in doubt the place is kept: the refusal being answered matters more,
+    // and a place whose job never gets created frees itself after the grace period anyway.
     const release = async () => {
+      if (taken.length === 0 || (await this.jobExists(jobId).catch(() => true))) return;
       await Promise.all(taken.map((scope) => this.release(scope, jobId).catch(() => undefined)));
     };
     try {
       for (const scope of this.scopesOf(tenantId, definition)) {
-        await this.take(scope, jobId, tenantId);
-        taken.push(scope.name);
+        if (await this.take(scope, jobId, tenantId)) taken.push(scope.name);
       }
     } catch (error) {
       await release();
@@ -72,18 +83,16 @@ export class JobAdmissions {
         scopes.push({ name: `destination-${topic}`, limit: 1, refusal: ([holder]) => new DestinationBusyError(topic, holder) });
       }
     }
-    const { maxRunningJobsPerTenant, quotaRetryAfterSeconds } = this.limits;
-    if (maxRunningJobsPerTenant > 0) {
-      scopes.push({
-        name: `tenant-${tenantId}`,
-        limit: maxRunningJobsPerTenant,
-        refusal: () => new ServiceQuotaExceededError(maxRunningJobsPerTenant, quotaRetryAfterSeconds),
-      });
+    const { quotaRetryAfterSeconds } = this.limits;
+    const quota = this.limits.tenantGrants?.get(tenantId)?.maxRunningJobs ?? this.limits.maxRunningJobsPerTenant;
+    if (quota > 0) {
+      scopes.push({ name: `tenant-${tenantId}`, limit: quota, refusal: () => new ServiceQuotaExceededError(quota, quotaRetryAfterSeconds) });
     }
     return scopes;
   }
 
-  private async take(scope: Scope, jobId: string, tenantId: string): Promise<void> {
+  /** True when this call took the place; false when the job already held it. */
+  private async take(scope: Scope, jobId: string, tenantId: string): Promise<boolean> {
     const streamId = admissionStreamId(scope.name);
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       const last = await this.store.readLastEvent(streamId);
@@ -102,8 +111,8 @@ export class JobAdmissions {
         // Another tenant's job id is not this tenant's to know.
         throw scope.refusal(decision.runningJobIds.map((id) => (holderJobs.get(id)?.tenantId === tenantId ? id : undefined)).filter((id) => id !== undefined));
       }
-      if (decision.event === undefined) return;
-      if (await this.append(streamId, decision.event, last?.streamRevision)) return;
+      if (decision.event === undefined) return false;
+      if (await this.append(streamId, decision.event, last?.streamRevision)) return true;
     }
     throw new CommandContentionError(streamId, maxAttempts);
   }
@@ -131,6 +140,10 @@ export class JobAdmissions {
       if (error instanceof WrongExpectedRevisionError || error instanceof EventIdConflictError) return false;
       throw error;
     }
+  }
+
+  private async jobExists(jobId: string): Promise<boolean> {
+    return (await this.jobs.load(jobId)).job.status !== 'NotStarted';
   }
 
   private async holderJobs(jobIds: readonly string[]): Promise<Map<string, { job: HolderJob; tenantId?: string }>> {

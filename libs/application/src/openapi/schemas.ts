@@ -18,7 +18,7 @@ const object = (properties: Record<string, SchemaObject>, optional: readonly str
   required: Object.keys(properties).filter((name) => !optional.includes(name)),
 });
 
-const jobStatuses = ['Requested', 'Planning', 'Processing', 'Completing', 'Failing', 'Cancelling', 'Completed', 'Failed', 'Cancelled'];
+export const jobStatuses = ['Requested', 'Planning', 'Processing', 'Completing', 'Failing', 'Cancelling', 'Completed', 'Failed', 'Cancelled'];
 
 export const openApiSchemas: Record<string, SchemaObject> = {
   ErrorBody: {
@@ -165,7 +165,7 @@ const errorDescriptions: Readonly<Record<number, string>> = {
   404: 'No such job for this tenant',
   409: 'In conflict with the job as it stands',
   413: 'Too large',
-  429: 'Too many requests: retry after `Retry-After` seconds',
+  429: 'Too many requests, or a limit reached; `Retry-After`, when sent, says when to retry',
   500: 'The service failed; the request id names it in the logs',
 };
 
