@@ -85,7 +85,7 @@ describe('the import pipeline, requested over HTTP and the Kafka command topic',
         type: 'CommandRejected',
         version: 1,
         code,
-        command: { ...positionOf(sent[index]!), value, valueEncoding: 'utf8', headers: {} },
+        command: { ...positionOf(sent[index]!), value, valueEncoding: 'utf8', valueBytes: Buffer.byteLength(value), valueTruncated: false, headers: {} },
       })),
     );
     rejected.forEach(({ reason }) => expect(reason).toEqual(expect.stringMatching(/\w/)));

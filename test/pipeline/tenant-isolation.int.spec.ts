@@ -20,7 +20,7 @@ tenants:
     destinations: ["acme-*", "pipeline-test.acme-*"]
   globex:
     sources: ["s3://${lake}/globex/"]
-    destinations: ["globex-*"]
+    destinations: ["globex-*", "pipeline-test.globex-*"]
 `;
 
 describe('tenant isolation: a tenant reads only what it was granted and writes only its own topics', () => {
@@ -38,14 +38,54 @@ describe('tenant isolation: a tenant reads only what it was granted and writes o
 
   const csvImport = (url: string, destinationTopic: string, type: 'object' | 'prefix' = 'object') => ({ sources: [{ url, type }], format: 'CSV', destinationTopic });
 
-  it("imports a tenant's own data into its own topic", async () => {
-    const destination = await createDestinationTopic(suite.messaging, 'acme-cities');
+  it("imports a tenant's own data into its own topic, and shows another tenant nothing of it", async () => {
+    const { pipeline, messaging } = suite;
+    const destination = await createDestinationTopic(messaging, 'acme-cities');
     const jobId = await acme().startImport(csvImport(`s3://${lake}/acme/cities.csv`, destination));
     suite.jobIds.push(jobId);
 
     expect(await acme().waitUntilFinished(jobId)).toMatchObject({ status: 'Completed', rows: { imported: 30 } });
     expect((await globex().getJob(jobId)).status).toBe(404);
     expect((await globex().history(jobId)).status).toBe(404);
+    expect((await globex().cancel(jobId)).status).toBe(404);
+    expect((await globex().listJobs()).body.jobs.map((job) => job.id)).not.toContain(jobId);
+    const progress = await fetch(`${pipeline.url}/v1/imports/${jobId}/progress`, { headers: { authorization: `Token ${keyOf.globex}` } });
+    expect(progress.status).toBe(404);
+    await progress.body?.cancel();
+  });
+
+  it("never imports another tenant's upload, by its id or by its object's URL", async () => {
+    const started = await globex().startUpload('globex-cities.csv');
+    expect(started.status).toBe(201);
+    expect((await globex().putUploadContent(started.body.url, cityFile('globex-upload', 5).body, 'text/csv')).status).toBe(200);
+    const { uploadId } = started.body;
+
+    expect((await acme().getUpload(uploadId)).status).toBe(404);
+    expect(await acme().requestImport({ uploadId, destinationTopic: 'acme-cities' })).toMatchObject({ status: 404, body: { code: 'UPLOAD_NOT_FOUND' } });
+    const uploadedObjects = await suite.pipeline.s3.send(new ListObjectsV2Command({ Bucket: 'import-jobs-uploads', Prefix: `globex/` }));
+    const globexObject = uploadedObjects.Contents?.find(({ Key }) => Key?.endsWith('globex-cities.csv'))?.Key;
+    expect(globexObject).toBeDefined();
+    expect(await acme().requestImport(csvImport(`s3://import-jobs-uploads/${globexObject}`, 'acme-cities'))).toMatchObject({
+      status: 403,
+      body: { code: 'RESERVED_BUCKET' },
+    });
+  });
+
+  it("cannot cancel another tenant's job over the command topic", async () => {
+    const { messaging, pipeline } = suite;
+    const destination = await createDestinationTopic(messaging, 'globex-cities');
+    const jobId = await globex().startImport(csvImport(`s3://${lake}/globex/cities.csv`, destination));
+    suite.jobIds.push(jobId);
+    const rejections = await TopicReader.start(messaging, pipeline.topics.commandRejections);
+    const key = `cancel-${randomSuffix()}`;
+
+    await messaging.producer.send([
+      { topic: pipeline.topics.commands, key, value: JSON.stringify({ type: 'CancelImport', version: 1, jobId }), headers: { authorization: `Bearer ${keyOf.acme}` } },
+    ]);
+
+    const rejection = await rejections.waitFor('the rejection', (messages) => messages.find((message) => message.key === key));
+    expect(JSON.parse(rejection.value!.toString('utf8')) as CommandRejected).toMatchObject({ code: 'JOB_NOT_FOUND' });
+    expect(await globex().waitUntilFinished(jobId)).toMatchObject({ status: 'Completed', rows: { imported: 30 } });
   });
 
   it.each([
@@ -88,11 +128,13 @@ describe('tenant isolation: a tenant reads only what it was granted and writes o
 
   it('refuses a direct upload into a topic of the service, and keeps nothing of its file', async () => {
     const { s3 } = suite.pipeline;
-    const refused = await acme().upload('events.ndjson', '{"id":1}\n', { destinationTopic: suite.pipeline.topics.jobEvents });
+    // The uploads bucket is shared by every test file of the run: only this request's file counts.
+    const filename = `refused-${randomSuffix()}.ndjson`;
+    const refused = await acme().upload(filename, '{"id":1}\n', { destinationTopic: suite.pipeline.topics.jobEvents });
 
     expect(refused).toMatchObject({ status: 403, body: { code: 'RESERVED_TOPIC' } });
     const stored = await s3.send(new ListObjectsV2Command({ Bucket: 'import-jobs-uploads', Prefix: 'acme/' }));
-    expect(stored.KeyCount ?? 0).toBe(0);
+    expect((stored.Contents ?? []).filter(({ Key }) => Key?.endsWith(filename))).toEqual([]);
   });
 
   it('holds a command on the topic to the same grants, and its rejection quotes no credential', async () => {

@@ -285,14 +285,19 @@ describe('the bad-input catalogue: every case answered as expected, no process h
     expect(peakWorkerRss).toBeLessThan(400 * 1024 * 1024);
   });
 
-  it('still imports a good file after every case, exactly once', async () => {
+  it('still imports a good file of 10,000 rows after every case, each record exactly once', async () => {
     const { api, messaging, sources, jobIds } = suite;
-    const url = await sources.put('good.csv', 'id,name\n1,a\n2,b\n3,c\n');
+    const rows = 10_000;
+    const url = await sources.put('good.csv', `id,name\n${Array.from({ length: rows }, (_, n) => `${n},name ${n}`).join('\n')}\n`);
     const destinationTopic = await createDestinationTopic(messaging, 'good');
     const jobId = await api.startImport({ sources: [{ url, type: 'object' }], format: 'CSV', destinationTopic, keyField: 'id' });
     jobIds.push(jobId);
-    expect(await api.waitUntilFinished(jobId)).toMatchObject({ status: 'Completed', rows: { processed: 3, failed: 0, imported: 3 } });
-    expect((await readCommittedUntilNow(messaging, destinationTopic)).map((message) => message.key)).toEqual(['1', '2', '3']);
+    expect(await api.waitUntilFinished(jobId, 120_000)).toMatchObject({ status: 'Completed', rows: { processed: rows, failed: 0, imported: rows } });
+    const keys = (await readCommittedUntilNow(messaging, destinationTopic)).map((message) => Number(message.key));
+    expect(keys.length).toBe(rows);
+    expect(new Set(keys).size).toBe(rows);
+    expect(Math.min(...keys)).toBe(0);
+    expect(Math.max(...keys)).toBe(rows - 1);
   });
 
   itChecksEveryJobOfTheFile(suite);

@@ -6,6 +6,7 @@ import {
   importJobTopics,
   pieceResultCodec,
   pieceWorkItemCodec,
+  type DeadLetter,
   type ImportJobTopics,
   type IncomingMessage,
   type Messaging,
@@ -218,7 +219,7 @@ describe('the piece worker, against Kafka and S3', () => {
     expect(await test.committedRecords()).toEqual([]);
   });
 
-  it('skips a work item that does not decode and goes on with the next one', async () => {
+  it('keeps a work item that does not decode as a dead letter and goes on with the next one', async () => {
     const test = await setUp();
     const source = await test.put('orders.ndjson', '{"id":"1"}\n');
 
@@ -230,7 +231,8 @@ describe('the piece worker, against Kafka and S3', () => {
     expect(result?.outcome).toMatchObject({ kind: 'completed', rowsProcessed: 1 });
     expect((await test.committedRecords()).map(({ key }) => key)).toEqual(['1']);
     await test.waitForCommittedOffset('2');
-    expect(test.logs).toContainEqual(expect.objectContaining({ level: 'error', message: 'Skipped a work item that does not decode' }));
+    const [deadLetter] = await test.deadLetters(1);
+    expect(deadLetter).toMatchObject({ type: 'DeadLetter', reason: expect.stringContaining('not-json'), message: { offset: '0', value: '{"type":"PieceWorkItem","version":1,"jobId":' } });
   });
 
   it('aborts a piece whose failure list cannot be written yet and imports it once when it can', async () => {
@@ -277,7 +279,7 @@ describe('the piece worker, against Kafka and S3', () => {
     const topics: ImportJobTopics = importJobTopics(uniqueName('import-jobs'));
     const destinationTopic = uniqueName('destination');
     await setup.admin.createTopics(
-      [topics.pieces, topics.pieceResults, destinationTopic].map((name) => ({ name, partitions: 1, replicationFactor: 1 })),
+      [topics.pieces, topics.pieceResults, topics.deadLetters, destinationTopic].map((name) => ({ name, partitions: 1, replicationFactor: 1 })),
     );
     const sourceBucket = `pieces-${randomUUID()}`;
     const failuresBucket = `failures-${randomUUID()}`;
@@ -292,6 +294,14 @@ describe('the piece worker, against Kafka and S3', () => {
     return {
       failuresBucket,
       logs,
+
+      /** The dead letters written so far, read_committed. */
+      async deadLetters(count: number): Promise<DeadLetter[]> {
+        const inbox = new Inbox();
+        await setup.createConsumer({ groupId: uniqueName('dead-letters') }).run({ topics: [topics.deadLetters], fromBeginning: true, eachMessage: inbox.add });
+        await inbox.waitFor(`${count} dead letters`, (messages) => messages.length >= count);
+        return inbox.messages.map(({ value }) => JSON.parse(value!.toString('utf8')) as DeadLetter);
+      },
 
       async put(key: string, body: string | Buffer): Promise<StoredSource> {
         const bytes = Buffer.from(body);
