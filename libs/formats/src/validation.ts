@@ -3,6 +3,9 @@ import Ajv, { MissingRefError, type ErrorObject } from 'ajv';
 import type { RegExpEngine } from 'ajv/dist/types';
 import addFormats from 'ajv-formats';
 import { RE2JS, RE2JSException } from 're2js';
+import { measureSchemaCost } from './schema-cost';
+
+export { maxExpandedSchemaSize, maxUniqueItemsCompared } from './schema-cost';
 
 /** The job's schema cannot be compiled: the request is wrong (a 400), not any of its rows. */
 export class InvalidRowSchemaError extends Error {
@@ -42,9 +45,11 @@ export const maxSchemaDepth = 32;
  * The schema is the client's, so it must not be able to hurt a worker: `pattern` and
  * `patternProperties` run on RE2 (linear time in the checked text; a pattern RE2 cannot run, with a
  * lookahead or a backreference, makes the schema invalid), the schema nests at most
- * `maxSchemaDepth` levels, and a `$ref` is resolved only within the schema, never fetched. A
- * record that still makes the check throw (a schema that refers to itself without end) fails
- * alone, with the reason.
+ * `maxSchemaDepth` levels, and a `$ref` is resolved only within the schema, never fetched. What a
+ * row's check costs is bounded too: the schema, with its `$ref`s followed, holds at most
+ * `maxExpandedSchemaSize` subschemas, and `uniqueItems` must not deep-compare more than
+ * `maxUniqueItemsCompared` items pairwise. A record that still makes the check throw (a schema that
+ * refers to itself without end) fails alone, with the reason.
  */
 export function compileRowValidator(schema: object | undefined, options: RowValidatorOptions): RowValidator {
   if (schema === undefined) return () => undefined;
@@ -65,11 +70,19 @@ export function compileRowValidator(schema: object | undefined, options: RowVali
     logger: false,
   });
   addFormats(ajv);
+  // Measured before ajv compiles: ajv inlines a referenced schema without $refs of its own at every
+  // place that refers to it, so compiling can cost as much as checking.
+  const cost = measureSchemaCost(schema, ajv.opts.uriResolver);
+  if (cost.problem !== undefined) throw new InvalidRowSchemaError(cost.problem);
   let validate: ReturnType<Ajv['compile']>;
   try {
     validate = ajv.compile(schema);
   } catch (error) {
     throw new InvalidRowSchemaError(compileFailure(error));
+  }
+  const [unmeasured] = cost.unresolvedRefs;
+  if (unmeasured !== undefined) {
+    throw new InvalidRowSchemaError(`$ref "${unmeasured}" does not point into the schema (references to ajv's meta-schemas are not supported)`);
   }
   return (record) => {
     try {

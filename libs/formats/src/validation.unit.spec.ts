@@ -1,4 +1,4 @@
-import { compileRowValidator, InvalidRowSchemaError, maxSchemaDepth } from './validation';
+import { compileRowValidator, InvalidRowSchemaError, maxExpandedSchemaSize, maxSchemaDepth, maxUniqueItemsCompared } from './validation';
 
 const person = {
   type: 'object',
@@ -166,6 +166,147 @@ describe('compileRowValidator', () => {
     it('fails the record, not the worker, when a schema refers to itself without end', () => {
       const validate = compileRowValidator({ anyOf: [{ $ref: '#' }] }, { format: 'JSON' });
       expect(validate({ a: 1 })).toMatch(/^the schema cannot check this record: Maximum call stack size exceeded/);
+    });
+
+    describe('the cost of checking one row is bounded at compile time', () => {
+      const json = { format: 'JSON' } as const;
+      const tooBig = new InvalidRowSchemaError('the schema expands to more than 10000 subschemas with its $refs followed');
+
+      /**
+       * Definitions d1…dN each applying the previous one twice (`apply` builds that from the previous
+       * one's name): N levels make 2^N checks of d0. With `byId`, each definition's name is its `$id`.
+       */
+      function doubling(levels: number, name: (level: number) => string, apply: (ref: string) => object, byId = false): object {
+        const definitions: Record<string, object> = {};
+        for (let level = 0; level <= levels; level += 1) {
+          definitions[`d${level}`] = { ...(byId ? { $id: name(level) } : {}), ...(level === 0 ? { type: 'string' } : apply(name(level - 1))) };
+        }
+        return { $id: 'https://schemas.example.com/root.json', definitions, $ref: name(levels) };
+      }
+      const pointer = (level: number) => `#/definitions/d${level}`;
+      const twice = (ref: string): object => ({ allOf: [{ $ref: ref }, { $ref: ref }] });
+
+      it('states its bounds', () => {
+        expect(maxExpandedSchemaSize).toBe(10_000);
+        expect(maxUniqueItemsCompared).toBe(1_000);
+      });
+
+      // A walk that expanded the whole schema before comparing it with the bound would never end on 60
+      // levels; only jest's timeout bounds this test.
+      it.each([24, 60])('refuses definitions that double %i times', (levels) => {
+        const schema = doubling(levels, pointer, twice);
+        expect(JSON.stringify(schema).length).toBeLessThan(5_000);
+        expect(() => compileRowValidator(schema, json)).toThrow(tooBig);
+      });
+
+      it.each<[string, (level: number) => string, (ref: string) => object, boolean]>([
+        ['a $ref beside a subschema holding the same $ref', pointer, (ref) => ({ $ref: ref, anyOf: [{ $ref: ref }] }), false],
+        ['$id anchors', (level) => `#d${level}`, (ref) => ({ oneOf: [{ $ref: ref }, { not: { $ref: ref } }] }), true],
+        ['relative $id URIs', (level) => `d${level}.json`, (ref) => ({ properties: { a: { $ref: ref }, b: { $ref: ref } } }), true],
+      ])('follows references through %s', (_name, name, apply, byId) => {
+        expect(() => compileRowValidator(doubling(40, name, apply, byId), json)).toThrow(tooBig);
+      });
+
+      it('counts every subschema that a $ref reaches, up to the bound exactly', () => {
+        const names = (prefix: string, count: number, schema: object) => Object.fromEntries(Array.from({ length: count }, (_, i) => [`${prefix}${i}`, schema]));
+        // The record's schema, 99 group $refs (each reaching a group of 49 field $refs, each reaching
+        // its field) and `plain` fields of its own: 1 + 99 × (1 + 1 + 49 × 2) + plain = 9,901 + plain.
+        const schema = (plain: number) => ({
+          definitions: { field: { type: 'string' }, group: { type: 'object', properties: names('f', 49, { $ref: '#/definitions/field' }) } },
+          type: 'object',
+          properties: { ...names('g', 99, { $ref: '#/definitions/group' }), ...names('h', plain, { type: 'integer' }) },
+        });
+        const validate = compileRowValidator(schema(99), json);
+        expect(validate({ g0: { f48: 'a' }, h98: 1 })).toBeUndefined();
+        expect(validate({ g98: { f0: 1 } })).toBe('/g98/f0: must be string');
+        expect(() => compileRowValidator(schema(100), json)).toThrow(tooBig);
+      });
+
+      it('accepts a large schema whose references only add up', () => {
+        const zip = { type: 'string', pattern: '^[0-9]{5}$' };
+        const address = { type: 'object', properties: { zip: { $ref: '#/definitions/zip' }, city: { type: 'string' } }, required: ['zip'] };
+        const schema = {
+          definitions: { zip, address },
+          type: 'object',
+          properties: Object.fromEntries(Array.from({ length: 1_000 }, (_, i) => [`address${i}`, { $ref: '#/definitions/address' }])),
+        };
+        const validate = compileRowValidator(schema, json);
+        expect(validate({ address0: { zip: '12345' }, address999: { zip: '54321', city: 'Lyon' } })).toBeUndefined();
+        expect(validate({ address500: { zip: '123' } })).toBe('/address500/zip: must match pattern "^[0-9]{5}$"');
+      });
+
+      it('accepts a recursive schema for trees and checks rows against it', () => {
+        const schema = {
+          $ref: '#/$defs/node',
+          $defs: {
+            node: {
+              type: 'object',
+              properties: { name: { type: 'string' }, children: { type: 'array', items: { $ref: '#/$defs/node' } }, meta: { $ref: '#' } },
+              required: ['name'],
+            },
+          },
+        };
+        const validate = compileRowValidator(schema, json);
+        const leaf = (name: unknown) => ({ name });
+        expect(validate({ name: 'root', children: [leaf('a'), { name: 'b', children: [leaf('c')] }], meta: leaf('m') })).toBeUndefined();
+        expect(validate({ name: 'root', children: [leaf('a'), { name: 'b', children: [leaf(3)] }] })).toBe('/children/1/children/0/name: must be string');
+        expect(validate({ name: 'root', children: [{ children: [] }] })).toBe('/children/0/name: is required');
+      });
+
+      it('refuses a $ref to one of ajv\'s own meta-schemas, which it has not measured', () => {
+        expect(() => compileRowValidator({ type: 'object', properties: { a: { $ref: 'http://json-schema.org/draft-07/schema#' } } }, json)).toThrow(
+          new InvalidRowSchemaError(`$ref "http://json-schema.org/draft-07/schema#" does not point into the schema (references to ajv's meta-schemas are not supported)`),
+        );
+      });
+
+      describe('uniqueItems', () => {
+        const uniqueItemsError = new InvalidRowSchemaError(
+          'uniqueItems needs "maxItems" of at most 1000 in the same schema, or "items" whose own "type" allows neither objects nor arrays (otherwise every pair of items is compared)',
+        );
+        const inRecord = (list: object) => ({ type: 'object', properties: { list } });
+
+        it.each<[string, object]>([
+          ['no items', { type: 'array', uniqueItems: true }],
+          ['items of objects', { type: 'array', uniqueItems: true, items: { type: 'object' } }],
+          ['items that may be arrays', { type: 'array', uniqueItems: true, items: { type: ['string', 'array'] } }],
+          ['items without a type', { type: 'array', uniqueItems: true, items: { minLength: 1 } }],
+          ['items typed only through a $ref', { type: 'array', uniqueItems: true, items: { $ref: '#/definitions/s' } }],
+          ['a tuple of scalars', { type: 'array', uniqueItems: true, items: [{ type: 'string' }] }],
+          [`maxItems of ${maxUniqueItemsCompared + 1}`, { type: 'array', uniqueItems: true, maxItems: maxUniqueItemsCompared + 1 }],
+          ['maxItems in another schema', { type: 'array', uniqueItems: true, allOf: [{ maxItems: 10 }] }],
+        ])('refuses uniqueItems with %s', (_name, list) => {
+          expect(() => compileRowValidator({ ...inRecord(list), definitions: { s: { type: 'string' } } }, json)).toThrow(uniqueItemsError);
+        });
+
+        it('refuses it in a definition that a $ref reaches', () => {
+          const schema = { definitions: { tags: { type: 'array', uniqueItems: true, items: { type: 'object' } } }, ...inRecord({ $ref: '#/definitions/tags' }) };
+          expect(() => compileRowValidator(schema, json)).toThrow(uniqueItemsError);
+        });
+
+        it.each<[string, object]>([
+          ['uniqueItems: false', { type: 'array', uniqueItems: false, items: { type: 'object' } }],
+          ['items of scalar types', { type: 'array', uniqueItems: true, items: { type: ['string', 'integer', 'null'] } }],
+          [`maxItems of ${maxUniqueItemsCompared}`, { type: 'array', uniqueItems: true, maxItems: maxUniqueItemsCompared }],
+        ])('accepts %s', (_name, list) => {
+          const validate = compileRowValidator(inRecord(list), json);
+          expect(validate({ list: [] })).toBeUndefined();
+        });
+
+        it('still finds duplicate objects within maxItems', () => {
+          const validate = compileRowValidator(inRecord({ type: 'array', uniqueItems: true, maxItems: 3, items: { type: 'object' } }), json);
+          expect(validate({ list: [{ a: 1 }, { a: 2 }] })).toBeUndefined();
+          expect(validate({ list: [{ a: 1 }, { a: 2 }, { a: 1 }] })).toBe('/list: must NOT have duplicate items (items ## 0 and 2 are identical)');
+          expect(validate({ list: [{}, {}, {}, {}] })).toBe('/list: must NOT have more than 3 items');
+        });
+
+        // A pairwise comparison of 100,000 items is 5 billion steps; only the hash ends in jest's time.
+        it('checks a long array of scalars for duplicates in one pass', () => {
+          const validate = compileRowValidator(inRecord({ type: 'array', uniqueItems: true, items: { type: 'string' } }), json);
+          const distinct = Array.from({ length: 100_000 }, (_, i) => `item${i}`);
+          expect(validate({ list: distinct })).toBeUndefined();
+          expect(validate({ list: [...distinct, 'item7'] })).toBe('/list: must NOT have duplicate items (items ## 100000 and 7 are identical)');
+        });
+      });
     });
 
     it('does not take Object.prototype for a required "__proto__" field', () => {
