@@ -16,6 +16,7 @@ import {
 import { harnessS3Client } from '../../../../test/harness/s3';
 import { waitFor } from '../../../../tools/stack/wait-for';
 import { Inbox, kafkaTestTimeoutMs, messagingTestKit, uniqueName } from '../../../messaging/test/kafka-test-kit';
+import type { AttemptLimits } from '@import-jobs/retry';
 import type { PieceLimits } from './piece-processor';
 import type { Log } from '../shared/log';
 import { startPieceWorker } from './piece-worker';
@@ -249,6 +250,22 @@ describe('the piece worker, against Kafka and S3', () => {
     expect((await test.committedRecords()).map(({ key }) => key)).toEqual(['1', '2', '3']);
   });
 
+  it('fails a piece that fails every attempt once its attempts are spent, and goes on with the next one', async () => {
+    // The failures bucket never appears: every attempt at a piece with a bad row fails, as a fault a retry might cure.
+    const test = await setUp({ createFailuresBucket: false });
+    const failing = await test.put('failing.ndjson', '{"id":"1"}\nnot json\n');
+    const clean = await test.put('clean.ndjson', '{"id":"2"}\n');
+
+    await test.startWorker({}, { maxAttempts: 2, maxAttemptsOnFaults: 3 });
+    await test.publish(test.workItem(failing, { format: 'JSON', keyField: 'id' }));
+    await test.publish(test.workItem(clean, { format: 'JSON', keyField: 'id' }));
+    const [first, second] = await test.results(2);
+
+    expect(first?.outcome).toMatchObject({ kind: 'failed', reason: { code: 'ATTEMPTS_EXHAUSTED', message: expect.stringMatching(/^gave up after 3 attempts: .*failure list/) } });
+    expect(second?.outcome).toMatchObject({ kind: 'completed', rowsProcessed: 1 });
+    expect((await test.committedRecords()).map(({ key }) => key)).toEqual(['2']);
+  });
+
   it('writes a failure list longer than one upload part in parts, every failure in file order', async () => {
     const test = await setUp();
     const failing = 6_000;
@@ -332,9 +349,9 @@ describe('the piece worker, against Kafka and S3', () => {
         };
       },
 
-      async startWorker(limits: Partial<PieceLimits> = {}): Promise<void> {
+      async startWorker(limits: Partial<PieceLimits> = {}, attemptLimits?: AttemptLimits): Promise<void> {
         const messaging: Messaging = kit.connect();
-        await startPieceWorker({ messaging, s3, topics, groupId, failuresBucket, limits, log: keptLog(logs) });
+        await startPieceWorker({ messaging, s3, topics, groupId, failuresBucket, limits, log: keptLog(logs), ...(attemptLimits && { attemptLimits }) });
       },
 
       publish(item: PieceWorkItem): Promise<void> {

@@ -15,7 +15,7 @@ import {
   type OutgoingMessage,
   type PieceWorkItem,
 } from '@import-jobs/messaging';
-import { AttemptLedger, withBoundedAttempts, type RetryPolicy } from '@import-jobs/retry';
+import { AttemptLedger, withBoundedAttempts, type AttemptLimits, type RetryPolicy } from '@import-jobs/retry';
 import { PieceInterruptedError, processPiece, type PieceLimits } from './piece-processor';
 import { RowValidators } from './row-validators';
 
@@ -47,6 +47,8 @@ export interface PieceWorkerOptions {
    * fails every attempt is failed for good after a few, instead of holding its partition forever.
    */
   readonly attempts?: AttemptLedger;
+  /** How many failed attempts a piece is given; `defaultAttemptLimits` when absent. */
+  readonly attemptLimits?: AttemptLimits;
 }
 
 /**
@@ -112,7 +114,7 @@ export async function startPieceWorker(options: PieceWorkerOptions): Promise<Pie
 }
 
 function pieceBatchHandler(options: PieceWorkerOptions, stopping: AbortSignal): BatchHandler {
-  const { messaging, s3, topics, groupId, failuresBucket, limits, readRetry, log = consoleLog, now = () => new Date(), admission, attempts = new AttemptLedger() } = options;
+  const { messaging, s3, topics, groupId, failuresBucket, limits, readRetry, log = consoleLog, now = () => new Date(), admission, attempts = new AttemptLedger(), attemptLimits } = options;
   const validators = new RowValidators();
   const awaitingResult = new FailedPiecesAwaitingResult();
 
@@ -145,7 +147,7 @@ function pieceBatchHandler(options: PieceWorkerOptions, stopping: AbortSignal): 
       try {
         outcome = await withBoundedAttempts(
           positionKey(message),
-          { ledger: attempts },
+          { ledger: attempts, ...(attemptLimits && { limits: attemptLimits }) },
           () => processPiece(item, transaction, { s3, failuresBucket, validators, heartbeat: context.heartbeat, limits, readRetry, stopping }),
           async (error, tries) => {
             // Giving up on a piece whose worker is stopping would fail it for the worker's sake.
