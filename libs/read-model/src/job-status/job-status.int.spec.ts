@@ -92,7 +92,12 @@ describe('job-status read model on PostgreSQL', () => {
       const { store, views } = await readModel();
       const stream = completedJob(`tenant-${randomUUID()}`);
       await appendAll(store, [stream]);
-      const recorded = await store.readAll();
+      // readAll gives only events no running transaction can still precede, and any transaction on
+      // the server counts (another test file's, in parallel): the newest ones may lag a moment.
+      const recorded = await eventually('every appended event to be readable', async () => {
+        const events = await store.readAll();
+        return events.length === stream.events.length ? events : undefined;
+      });
       const [firstBatch, secondBatch] = [recorded.slice(0, 4), recorded.slice(4)];
 
       for (const [expected, batch] of [
