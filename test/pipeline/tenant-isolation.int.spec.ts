@@ -61,6 +61,7 @@ describe('tenant isolation: a tenant reads only what it was granted and writes o
     const { uploadId } = started.body;
 
     expect((await acme().getUpload(uploadId)).status).toBe(404);
+    expect((await acme().putUploadContent(started.body.url, 'id\nforged\n', 'text/csv')).status).toBe(404);
     expect(await acme().requestImport({ uploadId, destinationTopic: 'acme-cities' })).toMatchObject({ status: 404, body: { code: 'UPLOAD_NOT_FOUND' } });
     const uploadedObjects = await suite.pipeline.s3.send(new ListObjectsV2Command({ Bucket: 'import-jobs-uploads', Prefix: `globex/` }));
     const globexObject = uploadedObjects.Contents?.find(({ Key }) => Key?.endsWith('globex-cities.csv'))?.Key;

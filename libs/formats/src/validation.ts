@@ -48,8 +48,8 @@ export const maxSchemaDepth = 32;
  * `maxSchemaDepth` levels, and a `$ref` is resolved only within the schema, never fetched. What a
  * row's check costs is bounded too: the schema, with its `$ref`s followed, holds at most
  * `maxExpandedSchemaSize` subschemas, and `uniqueItems` must not deep-compare more than
- * `maxUniqueItemsCompared` items pairwise. A record that still makes the check throw (a schema that
- * refers to itself without end) fails alone, with the reason.
+ * `maxUniqueItemsCompared` items pairwise, and no recursive `$ref` may apply a schema twice to one
+ * value. A record that still makes the check throw fails alone, with the reason.
  */
 export function compileRowValidator(schema: object | undefined, options: RowValidatorOptions): RowValidator {
   if (schema === undefined) return () => undefined;

@@ -88,7 +88,11 @@ export async function expectJobEventsPublished({ store, topics }: PipelineApp, m
     expect({ jobId, keys: ofJob.map(({ message }) => message.key) }).toEqual({ jobId, keys: events.map(() => jobId) });
     expect({ jobId, eventIds: ofJob.map(({ message }) => message.headers[eventIdHeader]) }).toEqual({ jobId, eventIds: events.map((event) => event.id) });
     expect(ofJob.map(({ event }) => [event.eventId, event.type, event.version, event.sequence])).toEqual(
-      events.map((event) => [event.id, event.type.replace(/\.v1$/, ''), 1, Number(event.streamRevision)]),
+      events.map((event) => {
+        // The stored type names its version (`ImportPlanned.v2`); the published event carries them apart.
+        const [, name, version] = /^(.+)\.v(\d+)$/.exec(event.type) ?? [];
+        return [event.id, name, Number(version), Number(event.streamRevision)];
+      }),
     );
     // A job ends exactly once: its one terminal event is its last.
     expect({ jobId, last: ofJob.at(-1)?.event.type, terminal: ofJob.filter(({ event }) => terminalEventType.test(event.type)).length }).toEqual({
