@@ -85,6 +85,7 @@ describe('job control: cancel over HTTP and Kafka, and the job history', () => {
     expect(types).toEqual([
       'ImportRequested',
       'ImportPlanningStarted',
+      'PiecesPlanned',
       'ImportPlanned',
       ...Array.from({ length: job.pieces.total }, () => 'PieceCompleted'),
       'ImportCompleting',

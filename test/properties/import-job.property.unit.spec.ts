@@ -130,7 +130,8 @@ function plannedJob(pieces: readonly PieceSpec[], maxFailedRowRatio: number): Im
   const events: ImportJobEvent[] = [
     { type: 'ImportRequested.v1', data: { jobId, tenantId: 'tenant', clientToken: 'token', definition, occurredAt: at(0) } },
     { type: 'ImportPlanningStarted.v1', data: { jobId, occurredAt: at(1) } },
-    { type: 'ImportPlanned.v1', data: { jobId, pieces, files: 1, totalBytes: pieces.length * 1000, occurredAt: at(2) } },
+    { type: 'PiecesPlanned.v1', data: { jobId, chunk: 0, pieces, occurredAt: at(2) } },
+    { type: 'ImportPlanned.v2', data: { jobId, pieces: pieces.length, files: 1, totalBytes: pieces.length * 1000, occurredAt: at(2) } },
   ];
   return events.reduce(evolve, initialState());
 }

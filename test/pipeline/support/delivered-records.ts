@@ -36,7 +36,8 @@ export function sortedByOrigin(records: readonly DeliveredRecord[]): DeliveredRe
 
 /** The pieces the planner recorded for a job, from its stored ImportPlanned event. */
 export async function plannedPieces(store: EventStore, jobId: string): Promise<readonly PieceSpec[]> {
-  const planned = (await store.readStream(importJobStreamId(jobId))).find((event) => event.type === 'ImportPlanned.v1');
-  if (planned === undefined) throw new Error(`job ${jobId} has no ImportPlanned event`);
-  return (planned.data as unknown as { pieces: readonly PieceSpec[] }).pieces;
+  // A plan is its PiecesPlanned chunks, in order; streams from before chunking hold one ImportPlanned.v1.
+  const chunks = (await store.readStream(importJobStreamId(jobId))).filter((event) => event.type === 'PiecesPlanned.v1' || event.type === 'ImportPlanned.v1');
+  if (chunks.length === 0) throw new Error(`job ${jobId} has no planned pieces`);
+  return chunks.flatMap((event) => (event.data as unknown as { pieces: readonly PieceSpec[] }).pieces);
 }

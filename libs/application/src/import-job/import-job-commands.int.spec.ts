@@ -62,12 +62,27 @@ describe('import job commands on the PostgreSQL event store', () => {
     expect(job).toMatchObject({ status: 'Completed', rows: { processed: 21, failed: 0 } });
   });
 
+  it('sees what other processes appended since it last read the job, and decides on it', async () => {
+    const jobId = await plannedJob(3);
+    const elsewhere = new ImportJobCommands(store);
+    await commands.load(jobId);
+    await elsewhere.execute(pieceResult(jobId, 'piece-1', completed(1)));
+    await elsewhere.execute(pieceResult(jobId, 'piece-2', completed(2)));
+
+    const { job } = await commands.load(jobId);
+    expect(job).toMatchObject({ status: 'Processing', pieceCounts: { completed: 2 }, rows: { processed: 3 } });
+    const last = await commands.execute(pieceResult(jobId, 'piece-3', completed(3)));
+    expect(last.appended.map((event) => event.type)).toEqual(['PieceCompleted.v1', 'ImportCompleting.v1']);
+    expect((await new ImportJobCommands(store).load(jobId)).job).toEqual(last.job);
+  });
+
   async function plannedJob(pieceCount: number): Promise<string> {
     const jobId = randomUUID();
     await commands.execute(requestImport(jobId));
     await commands.execute({ type: 'StartPlanning.v1', data: { jobId }, metadata: { now: now() } });
     const pieces = Array.from({ length: pieceCount }, (_, i) => piece(`piece-${i + 1}`, i));
-    await commands.execute({ type: 'RecordPlan.v1', data: { jobId, pieces, files: 1, totalBytes: pieceCount * 100 }, metadata: { now: now() } });
+    await commands.execute({ type: 'RecordPlannedPieces.v1', data: { jobId, chunk: 0, pieces }, metadata: { now: now() } });
+    await commands.execute({ type: 'CompletePlan.v1', data: { jobId, pieces: pieceCount, files: 1, totalBytes: pieceCount * 100 }, metadata: { now: now() } });
     return jobId;
   }
 

@@ -9,6 +9,7 @@ import {
   type ImportSource,
   type JobFailureReason,
   type PieceSpec,
+  planChunks,
 } from '@import-jobs/domain';
 import { CsvHeaderError, findSplits, type SplitPlan } from '@import-jobs/formats';
 import {
@@ -52,12 +53,14 @@ class NoMatchingFilesError extends Error {
 
 /**
  * Plans a requested job: lists every source, reads each object once (pinned by `If-Match` to the
- * listed ETag, chunk by chunk) to cut it into pieces at record boundaries, and records the plan.
+ * listed ETag, chunk by chunk) to cut it into pieces at record boundaries, and records the plan in
+ * chunks of bounded size.
  *
  * Safe to run again for the same job, after a crash or beside another planner: piece ids derive from
  * the job, the object version, the destination and the piece's start, so a second run builds the
- * same plan, which the job accepts as a repeat; a different plan (an object changed between the two
- * runs) is refused, and the first one stands.
+ * same plan, which the job accepts as a repeat. A different plan (an object changed between the two
+ * runs) is refused: once the first plan is complete, it stands; while it is still partly recorded,
+ * the job fails, since neither plan can be completed.
  *
  * A missing source, a prefix without a file of the format and an unusable CSV header fail the job.
  * Transient faults (S3 or the event store away, an object that changed since it was listed) are
@@ -80,12 +83,31 @@ export async function planImport(jobId: string, deps: PlanImportDeps): Promise<P
     return failPlanning(jobId, reason, deps.commands);
   }
   try {
-    await deps.commands.execute({ type: 'RecordPlan.v1', data: { jobId, ...plan }, metadata: { now: now() } });
+    await recordPlan(jobId, plan, deps.commands);
   } catch (error) {
-    if (error instanceof IllegalStateError) return { kind: 'skipped', reason: error.message };
-    throw error;
+    if (!(error instanceof IllegalStateError)) throw error;
+    // Still planning, yet the plan is refused: a chunk recorded before (by this planner before a
+    // crash, or by another) differs from this plan's, or holds pieces this plan does not. The
+    // sources changed under the job, and the chunks recorded name objects or versions that are
+    // gone: no plan can be completed consistently from here.
+    if (error.code === 'PLAN_ALREADY_RECORDED' && error.status === 'Planning') {
+      return failPlanning(jobId, { code: 'PLANNING_FAILED', message: `the sources changed while the job was being planned: ${error.message}` }, deps.commands);
+    }
+    return { kind: 'skipped', reason: error.message };
   }
   return { kind: 'planned', pieces: plan.pieces.length, files: plan.files, totalBytes: plan.totalBytes };
+}
+
+/**
+ * Records the plan chunk by chunk, each in an append of its own, then its totals. Planning the same
+ * object versions again cuts the same pieces into the same chunks, so a run after a crash repeats
+ * the chunks already recorded (the job takes each once) and goes on from the first one missing.
+ */
+async function recordPlan(jobId: string, { pieces, files, totalBytes }: Plan, commands: ImportJobCommands): Promise<void> {
+  for (const [chunk, chunkPieces] of planChunks(pieces).entries()) {
+    await commands.execute({ type: 'RecordPlannedPieces.v1', data: { jobId, chunk, pieces: chunkPieces }, metadata: { now: now() } });
+  }
+  await commands.execute({ type: 'CompletePlan.v1', data: { jobId, pieces: pieces.length, files, totalBytes }, metadata: { now: now() } });
 }
 
 /** Fails the job for a reason found while planning, unless it has meanwhile ended or been cancelled. */

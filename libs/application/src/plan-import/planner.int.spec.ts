@@ -6,6 +6,7 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
   importJobStreamId,
   type ImportDefinition,
+  type ImportJobCommand,
   type ImportJobDetails,
   type ImportJobStatus,
   type PieceSpec,
@@ -100,7 +101,7 @@ describe('the planner, on PostgreSQL, S3 and Kafka', () => {
 
       const { subscriptionId } = start({ targetPieceBytes: 150 });
       const job = await statusOf(jobId, 'Processing');
-      await handledThrough(subscriptionId, jobId, 'ImportPlanned.v1');
+      await handledThrough(subscriptionId, jobId, 'ImportPlanned.v2');
       const messages = await everythingOnPiecesTopic();
 
       const decoded = messages.map((message) => pieceWorkItemCodec.decode(message.value));
@@ -270,8 +271,39 @@ describe('the planner, on PostgreSQL, S3 and Kafka', () => {
       expect(outcomes.every((outcome) => outcome.kind === 'planned' || outcome.kind === 'skipped')).toBe(true);
       const types = await storedTypes(jobId);
       expect(types.filter((type) => type === 'ImportPlanningStarted.v1')).toHaveLength(1);
-      expect(types.filter((type) => type === 'ImportPlanned.v1')).toHaveLength(1);
+      expect(types.filter((type) => type === 'PiecesPlanned.v1')).toHaveLength(1);
+      expect(types.filter((type) => type === 'ImportPlanned.v2')).toHaveLength(1);
       await expect(planImport(jobId, deps)).resolves.toMatchObject({ kind: 'skipped' });
+    });
+
+    it('after a crash mid-plan, records each chunk once and completes the plan', async () => {
+      await put('exports/customers.csv', oneLineRows(2400));
+      const jobId = await requestJob({ sources: [{ url: `s3://${bucket}/exports/customers.csv`, type: 'object' }] });
+
+      await expect(planImport(jobId, { commands: crashingBefore('CompletePlan.v1', store), s3, targetPieceBytes: 10 })).rejects.toThrow(crash);
+      expect((await commands.load(jobId)).job.status).toBe('Planning');
+      await expect(planImport(jobId, { commands, s3, targetPieceBytes: 10 })).resolves.toMatchObject({ kind: 'planned', pieces: 2400 });
+
+      const stored = await store.readStream(importJobStreamId(jobId));
+      const chunks = stored.filter((event) => event.type === 'PiecesPlanned.v1').map((event) => event.data as unknown as { chunk: number; pieces: PieceSpec[] });
+      expect(chunks.length).toBeGreaterThan(1);
+      expect(chunks.map(({ chunk }) => chunk)).toEqual(chunks.map((_, index) => index));
+      expect(stored.filter((event) => event.type === 'ImportPlanned.v2')).toHaveLength(1);
+      const plan = await planOf(commands, jobId);
+      expect(plan).toHaveLength(2400);
+      expect(chunks.flatMap(({ pieces }) => pieces)).toEqual(plan);
+    });
+
+    it('fails a job whose source changed between a partial plan and planning again', async () => {
+      await put('exports/customers.csv', csvWithMultilineNotes(30));
+      const jobId = await requestJob({ sources: [{ url: `s3://${bucket}/exports/customers.csv`, type: 'object' }] });
+      await expect(planImport(jobId, { commands: crashingBefore('CompletePlan.v1', store), s3, targetPieceBytes: 300 })).rejects.toThrow(crash);
+
+      await put('exports/customers.csv', csvWithMultilineNotes(31));
+      const outcome = await planImport(jobId, { commands, s3, targetPieceBytes: 300 });
+
+      expect(outcome).toMatchObject({ kind: 'failed', reason: { code: 'PLANNING_FAILED', message: expect.stringContaining('changed while the job was being planned') } });
+      expect((await commands.load(jobId)).job).toMatchObject({ status: 'Failing', failureReason: { code: 'PLANNING_FAILED' } });
     });
 
     it('builds the same plan, piece ids included, for the same job and object version', async () => {
@@ -293,6 +325,30 @@ describe('the planner, on PostgreSQL, S3 and Kafka', () => {
       } finally {
         await otherStore.close();
       }
+    });
+  });
+
+  describe('a plan of more pieces than one event can hold', () => {
+    it('is recorded in chunks within their bounds, and every piece is published once', async () => {
+      await put('exports/customers.csv', oneLineRows(2500));
+      const jobId = await requestJob({ sources: [{ url: `s3://${bucket}/exports/customers.csv`, type: 'object' }] });
+
+      const { subscriptionId } = start({ targetPieceBytes: 10 });
+      const job = await statusOf(jobId, 'Processing');
+      await handledThrough(subscriptionId, jobId, 'ImportPlanned.v2');
+
+      const stored = await store.readStream(importJobStreamId(jobId));
+      const chunks = stored.filter((event) => event.type === 'PiecesPlanned.v1').map((event) => (event.data as unknown as { pieces: PieceSpec[] }).pieces);
+      expect(job.pieceCounts.total).toBe(2500);
+      expect(chunks.length).toBeGreaterThan(2);
+      expect(chunks.flat()).toEqual(job.plan);
+      for (const chunk of chunks) {
+        expect(chunk.length).toBeLessThanOrEqual(1000);
+        expect(Buffer.byteLength(JSON.stringify(chunk))).toBeLessThanOrEqual(256 * 1024);
+      }
+      const published = (await everythingOnPiecesTopic()).map((message) => message.key);
+      expect(published).toHaveLength(2500);
+      expect(new Set(published)).toEqual(new Set(job.plan?.map((piece) => piece.pieceId)));
     });
   });
 
@@ -433,6 +489,23 @@ function csvWithMultilineNotes(rows: number): Buffer {
     lines.push(id % 2 === 0 ? `${id},Name ${id},"first line of ${id}\nsecond, with a comma\n""quoted"" third"\n` : `${id},Plain ${id},short\n`);
   }
   return Buffer.from(lines.join(''));
+}
+
+/** Short records, each cut into a piece of its own by a tiny target piece size. */
+function oneLineRows(rows: number): Buffer {
+  return Buffer.from(`id,name\n${Array.from({ length: rows }, (_, index) => `${index + 1},Name ${index + 1}\n`).join('')}`);
+}
+
+const crash = 'the planner crashed';
+
+/** The job's commands as a planner that crashes on its way to this command sees them. */
+function crashingBefore(type: ImportJobCommand['type'], store: PostgreSqlEventStore): ImportJobCommands {
+  return new (class extends ImportJobCommands {
+    override async execute(...args: Parameters<ImportJobCommands['execute']>): ReturnType<ImportJobCommands['execute']> {
+      if (args[0].type === type) throw new Error(crash);
+      return super.execute(...args);
+    }
+  })(store);
 }
 
 function linesBefore(bytes: Buffer, offset: number): number {

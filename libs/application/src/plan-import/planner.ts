@@ -1,6 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { asImportJobEvent, assertNever, DomainError, type JobFailureReason } from '@import-jobs/domain';
-import { AppendTooLargeError, runCheckpointedSubscription, type EventStore, type RecordedEvent } from '@import-jobs/event-store';
+import { runCheckpointedSubscription, type EventStore, type RecordedEvent } from '@import-jobs/event-store';
 import { quoted, type ImportJobTopics, type MessageProducer } from '@import-jobs/messaging';
 import { SourceChangedError, SourceReadError } from '@import-jobs/sources';
 import type { ImportJobCommands } from '../import-job/import-job-commands';
@@ -42,9 +42,9 @@ export interface Planner {
 
 /**
  * Flow step 2: a checkpointed subscription that plans each requested job (`ImportRequested`) and
- * publishes the work items of each planned one (`ImportPlanned`). Publishing on the stored event,
- * not straight after planning, means a crash between the two still publishes: the event is
- * delivered again until the checkpoint moves past it.
+ * publishes the work items of each planned one (`ImportPlanned`, which follows the plan's chunks).
+ * Publishing on the stored event, not straight after planning, means a crash between the two still
+ * publishes: the event is delivered again until the checkpoint moves past it.
  *
  * Planning is sequential per planner instance: the subscription hands over one event at a time,
  * and a job's objects are read one after another, so one large job delays the jobs requested after
@@ -88,7 +88,8 @@ export function startPlanner(options: PlannerOptions): Planner {
     onEvent: async (recorded: RecordedEvent) => {
       const event = asImportJobEvent(recorded);
       if (event?.type === 'ImportRequested.v1') await plan(event.data.jobId);
-      else if (event?.type === 'ImportPlanned.v1') await publish(event.data.jobId);
+      // Version 1 still stands in streams planned before plans were chunked.
+      else if (event?.type === 'ImportPlanned.v2' || event?.type === 'ImportPlanned.v1') await publish(event.data.jobId);
     },
     // One job that cannot be planned or published (a bug its input triggers, a work item the
     // broker refuses) fails, with the reason, instead of holding every job requested after it.
@@ -128,10 +129,6 @@ function jobFailureAfterRetries(error: unknown, attempts: number): JobFailureRea
     return { code: 'SOURCE_UNREADABLE', message: `${error.message} (still failing after ${attempts} attempts to plan the job)` };
   }
   if (error instanceof DomainError) return { code: 'SOURCE_UNREADABLE', message: `the job's plan was refused: ${error.message}` };
-  // A plan is still one event: past what one append may hold, the job cannot run as planned.
-  if (error instanceof AppendTooLargeError) {
-    return { code: 'PLANNING_FAILED', message: `the plan has more pieces than one event can record (${error.message}); a larger PIECE_SIZE_BYTES makes fewer pieces` };
-  }
   return undefined;
 }
 

@@ -10,9 +10,16 @@ export type RequestImport = Command<
 
 export type StartPlanning = Command<'StartPlanning.v1', { readonly jobId: string }>;
 
-export type RecordPlan = Command<
-  'RecordPlan.v1',
-  { readonly jobId: string; readonly pieces: readonly PieceSpec[]; readonly files: number; readonly totalBytes: number }
+/** One chunk of the plan (see `planChunks`): chunks are recorded in order, from 0. */
+export type RecordPlannedPieces = Command<
+  'RecordPlannedPieces.v1',
+  { readonly jobId: string; readonly chunk: number; readonly pieces: readonly PieceSpec[] }
+>;
+
+/** Closes the plan once all its chunks are recorded; `pieces` is how many they hold. */
+export type CompletePlan = Command<
+  'CompletePlan.v1',
+  { readonly jobId: string; readonly pieces: number; readonly files: number; readonly totalBytes: number }
 >;
 
 export type PieceOutcome =
@@ -43,7 +50,8 @@ export type FinishImport = Command<'FinishImport.v1', { readonly jobId: string; 
 export type ImportJobCommand =
   | RequestImport
   | StartPlanning
-  | RecordPlan
+  | RecordPlannedPieces
+  | CompletePlan
   | RecordPieceResult
   | FailImport
   | CancelImport

@@ -3,16 +3,18 @@ import { IdempotencyConflictError, IllegalStateError, NotFoundError, ValidationE
 import { sameJson } from '../json';
 import type {
   CancelImport,
+  CompletePlan,
   FailImport,
   FinishImport,
   ImportJobCommand,
   RecordPieceResult,
-  RecordPlan,
+  RecordPlannedPieces,
   RequestImport,
   StartPlanning,
 } from './commands';
 import { validateDefinition } from './definition';
-import type { ImportJobEvent, JobFailureReason, PieceSpec } from './events';
+import type { ImportJobEvent, JobFailureReason } from './events';
+import { isWithinChunkBounds, maxChunkBytes, maxPiecesPerChunk } from './plan-chunks';
 import { evolve, initialState, isFinished, pendingPieces, type ImportJob, type ImportJobDetails } from './state';
 
 // A command answered with no events changed nothing: a redelivery, or a request already granted.
@@ -50,10 +52,19 @@ function startPlanning({ data, metadata }: StartPlanning, state: ImportJob): rea
   }
 }
 
-function checkPieces(pieces: readonly PieceSpec[]): void {
+function checkChunk({ chunk, pieces }: RecordPlannedPieces['data'], job: ImportJobDetails): void {
+  if (chunk !== job.plannedChunks.length) {
+    throw new ValidationError('chunk', `chunk ${chunk} cannot follow the ${job.plannedChunks.length} chunks recorded: chunks are recorded in order, from 0`);
+  }
+  if (pieces.length === 0) throw new ValidationError('pieces', 'a chunk holds at least one piece');
+  if (!isWithinChunkBounds(pieces)) {
+    throw new ValidationError('pieces', `a chunk holds at most ${maxPiecesPerChunk} pieces and ${maxChunkBytes} bytes of them, unless it holds one`);
+  }
   const seen = new Set<string>();
   pieces.forEach((piece, index) => {
-    if (seen.has(piece.pieceId)) throw new ValidationError(`pieces[${index}].pieceId`, `"${piece.pieceId}" appears twice`);
+    if (seen.has(piece.pieceId) || job.pieces.has(piece.pieceId)) {
+      throw new ValidationError(`pieces[${index}].pieceId`, `"${piece.pieceId}" appears twice in the plan`);
+    }
     seen.add(piece.pieceId);
     const { start, end } = piece.range;
     if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
@@ -62,19 +73,50 @@ function checkPieces(pieces: readonly PieceSpec[]): void {
   });
 }
 
-function recordPlan({ data, metadata }: RecordPlan, state: ImportJob): readonly ImportJobEvent[] {
+function notPlanning(job: ImportJobDetails): IllegalStateCode {
+  if (isFinished(job.status)) return 'JOB_ALREADY_FINISHED';
+  return job.plan === undefined ? 'JOB_NOT_PLANNING' : 'PLAN_ALREADY_RECORDED';
+}
+
+/**
+ * A chunk recorded again (a planner that crashed mid-plan and planned again, or two planners) is
+ * nothing new when it repeats the recorded one, and refused when it differs: the sources changed
+ * between the two plans, and the recorded chunks name object versions the new plan does not.
+ */
+function recordPlannedPieces({ data, metadata }: RecordPlannedPieces, state: ImportJob): readonly ImportJobEvent[] {
   const job = existingJob(state, data.jobId);
+  const recorded = job.plannedChunks[data.chunk];
+  if (recorded !== undefined) {
+    if (sameJson(recorded, data.pieces)) return nothing;
+    return refuse(job, 'PLAN_ALREADY_RECORDED', `record a different chunk ${data.chunk} of the plan of`);
+  }
+  if (job.status !== 'Planning') return refuse(job, notPlanning(job), `record chunk ${data.chunk} of the plan of`);
+  checkChunk(data, job);
+  return [{ type: 'PiecesPlanned.v1', data: { jobId: job.jobId, chunk: data.chunk, pieces: data.pieces, occurredAt: metadata.now } }];
+}
+
+/**
+ * The totals close the plan only once they agree with the chunks recorded. Fewer pieces than the
+ * chunks hold is another plan than theirs (the sources shrank between two plans); more is a plan
+ * whose last chunks are still to come.
+ */
+function completePlan({ data, metadata }: CompletePlan, state: ImportJob): readonly ImportJobEvent[] {
+  const job = existingJob(state, data.jobId);
+  const { pieces, files, totalBytes } = data;
   if (job.plan !== undefined) {
-    if (sameJson(job.plan, data.pieces)) return nothing;
-    return refuse(job, 'PLAN_ALREADY_RECORDED', 'record a different plan for');
+    if (job.pieceCounts.total === pieces && job.files === files && job.bytes.total === totalBytes) return nothing;
+    return refuse(job, 'PLAN_ALREADY_RECORDED', 'record different totals for the plan of');
   }
-  if (job.status !== 'Planning') {
-    return refuse(job, isFinished(job.status) ? 'JOB_ALREADY_FINISHED' : 'JOB_NOT_PLANNING', 'record a plan for');
+  if (job.status !== 'Planning') return refuse(job, notPlanning(job), 'complete the plan of');
+  if (pieces < job.pieces.size) {
+    return refuse(job, 'PLAN_ALREADY_RECORDED', `complete with ${pieces} pieces a plan whose chunks hold ${job.pieces.size}:`);
   }
-  checkPieces(data.pieces);
-  const planned: ImportJobEvent = { type: 'ImportPlanned.v1', data: { ...data, occurredAt: metadata.now } };
+  if (pieces > job.pieces.size) {
+    throw new ValidationError('pieces', `the chunks recorded so far hold ${job.pieces.size} pieces, not ${pieces}`);
+  }
+  const planned: ImportJobEvent = { type: 'ImportPlanned.v2', data: { jobId: job.jobId, pieces, files, totalBytes, occurredAt: metadata.now } };
   // A plan of no pieces (an empty prefix of the right format) is a job with nothing left to do.
-  if (data.pieces.length === 0) return [planned, { type: 'ImportCompleting.v1', data: { jobId: job.jobId, occurredAt: metadata.now } }];
+  if (pieces === 0) return [planned, { type: 'ImportCompleting.v1', data: { jobId: job.jobId, occurredAt: metadata.now } }];
   return [planned];
 }
 
@@ -240,8 +282,10 @@ export function decide(command: ImportJobCommand, state: ImportJob): readonly Im
       return requestImport(command, state);
     case 'StartPlanning.v1':
       return startPlanning(command, state);
-    case 'RecordPlan.v1':
-      return recordPlan(command, state);
+    case 'RecordPlannedPieces.v1':
+      return recordPlannedPieces(command, state);
+    case 'CompletePlan.v1':
+      return completePlan(command, state);
     case 'RecordPieceResult.v1':
       return recordPieceResult(command, state);
     case 'FailImport.v1':

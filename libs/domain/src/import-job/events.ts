@@ -70,8 +70,9 @@ export interface FailureReport {
 }
 
 
-// ── Events, v1 ────────────────────────────────────────────────────────────────────────────────
-// The type string is a stored contract: a changed shape gets a new `.v2` type and an upcaster.
+// ── Events ───────────────────────────────────────────────────────────────────────────────────
+// The type string is a stored contract: a changed shape gets a new version, and the old one stays
+// readable (an upcaster, or `evolve` folding both, as for the plan).
 
 export type ImportRequested = Event<
   'ImportRequested.v1',
@@ -86,7 +87,12 @@ export type ImportRequested = Event<
 
 export type ImportPlanningStarted = Event<'ImportPlanningStarted.v1', { readonly jobId: string; readonly occurredAt: string }>;
 
-export type ImportPlanned = Event<
+/**
+ * A whole plan in one event, as jobs were planned before plans were chunked. Streams still hold it
+ * and `evolve` still folds it; nothing writes it any more, since past a few thousand pieces it
+ * outgrows what one append may weigh.
+ */
+export type ImportPlannedWhole = Event<
   'ImportPlanned.v1',
   {
     readonly jobId: string;
@@ -95,6 +101,18 @@ export type ImportPlanned = Event<
     readonly totalBytes: number;
     readonly occurredAt: string;
   }
+>;
+
+/** One chunk of a plan, the `chunk`-th from 0, its pieces in plan order (see `planChunks`). */
+export type PiecesPlanned = Event<
+  'PiecesPlanned.v1',
+  { readonly jobId: string; readonly chunk: number; readonly pieces: readonly PieceSpec[]; readonly occurredAt: string }
+>;
+
+/** Every chunk of the plan is recorded: its totals, and the job may start processing. */
+export type ImportPlanned = Event<
+  'ImportPlanned.v2',
+  { readonly jobId: string; readonly pieces: number; readonly files: number; readonly totalBytes: number; readonly occurredAt: string }
 >;
 
 export type PieceCompleted = Event<
@@ -152,6 +170,8 @@ export type ImportCancelled = Event<'ImportCancelled.v1', { readonly jobId: stri
 export type ImportJobEvent =
   | ImportRequested
   | ImportPlanningStarted
+  | ImportPlannedWhole
+  | PiecesPlanned
   | ImportPlanned
   | PieceCompleted
   | PieceFailed
@@ -169,6 +189,8 @@ export const importJobEventTypes: readonly ImportJobEventType[] = [
   'ImportRequested.v1',
   'ImportPlanningStarted.v1',
   'ImportPlanned.v1',
+  'PiecesPlanned.v1',
+  'ImportPlanned.v2',
   'PieceCompleted.v1',
   'PieceFailed.v1',
   'PieceCancelled.v1',
@@ -204,10 +226,19 @@ export function asImportJobEvent(stored: { readonly type: string; readonly data:
 export function eventIdentity(event: ImportJobEvent): string {
   switch (event.type) {
     case 'ImportRequested.v1':
-      return 'requested';
+      // The request itself is its identity: the same request sent again is one event, while a
+      // different request racing for the same client token is a different one, which the store
+      // then refuses as a second first event (and the job answers as an idempotency conflict).
+      return `requested:${JSON.stringify([event.data.clientToken, event.data.definition])}`;
     case 'ImportPlanningStarted.v1':
       return 'planning-started';
+    // Chunks are recorded in order and a plan's piece ids derive from the object versions it
+    // was cut from: the same plan made again repeats each identity, and a chunk of another plan
+    // differs from it in its first piece.
+    case 'PiecesPlanned.v1':
+      return `pieces-planned:${event.data.chunk}:${event.data.pieces[0]?.pieceId ?? ''}`;
     case 'ImportPlanned.v1':
+    case 'ImportPlanned.v2':
       return 'planned';
     case 'PieceCompleted.v1':
     case 'PieceFailed.v1':

@@ -5,6 +5,7 @@ import type { ImportJobCommand, PieceOutcome } from './commands';
 import { importJobDecider } from './decide';
 import type { ImportDefinition } from './definition';
 import { eventIdentity, type ImportJobEvent, type PieceSpec, type RowFailure } from './events';
+import { maxPiecesPerChunk } from './plan-chunks';
 import type { ImportJobDetails } from './state';
 
 type When = { at?: number };
@@ -97,7 +98,8 @@ describe('import job', () => {
     });
 
     refuses(history, [
-      [recordPlan([piece(1)]), 'JOB_NOT_PLANNING'],
+      [recordPlannedPieces(0, [piece(1)]), 'JOB_NOT_PLANNING'],
+      [completePlan([piece(1)]), 'JOB_NOT_PLANNING'],
       [pieceResult(1, completedOutcome()), 'JOB_NOT_PLANNED'],
       [finishImport(), 'JOB_NOT_FINISHING'],
     ]);
@@ -110,26 +112,93 @@ describe('import job', () => {
       spec.given(history).when(startPlanning()).thenNothingHappened();
     });
 
-    it('records the plan', () => {
-      spec.given(history).when(recordPlan([piece(1), piece(2)])).then([planned([piece(1), piece(2)])]);
+    it('records a chunk of the plan', () => {
+      spec.given(history).when(recordPlannedPieces(0, [piece(1), piece(2)])).then([piecesPlanned(0, [piece(1), piece(2)])]);
+    });
+
+    it('records the totals once every chunk is recorded, and then processes the pieces of every chunk, in order', () => {
+      const chunks = [piecesPlanned(0, [piece(1), piece(2)]), piecesPlanned(1, [piece(3)])];
+      spec.given([...history, ...chunks]).when(completePlan([piece(1), piece(2), piece(3)])).then([plannedTotals([piece(1), piece(2), piece(3)])]);
+
+      const job = stateAfter([...history, ...chunks, plannedTotals([piece(1), piece(2), piece(3)])]);
+      expect(job).toMatchObject({ status: 'Processing', pieceCounts: { total: 3 }, files: 1, bytes: { total: 3500 } });
+      expect(job.plan).toEqual([piece(1), piece(2), piece(3)]);
+      expect([...job.pieces]).toEqual([piece(1), piece(2), piece(3)].map((planned) => [planned.pieceId, 'pending']));
+    });
+
+    it('changes nothing for a chunk recorded again (a planner that planned again after a crash)', () => {
+      spec.given([...history, piecesPlanned(0, [piece(1)])]).when(recordPlannedPieces(0, [piece(1)])).thenNothingHappened();
+    });
+
+    it('refuses a chunk that differs from the one recorded: the sources changed between two plans', () => {
+      spec
+        .given([...history, piecesPlanned(0, [piece(1)])])
+        .when(recordPlannedPieces(0, [piece(2)]))
+        .thenThrows(IllegalStateError, { code: 'PLAN_ALREADY_RECORDED', status: 'Planning' });
+    });
+
+    it('refuses a chunk that would leave a gap', () => {
+      spec.given(history).when(recordPlannedPieces(1, [piece(1)])).thenThrows(ValidationError, { field: 'chunk' });
+    });
+
+    it('refuses the totals before their chunks', () => {
+      spec.given(history).when(completePlan([piece(1)])).thenThrows(ValidationError, { field: 'pieces' });
+    });
+
+    it('refuses totals that disagree with the count of pieces in the chunks', () => {
+      const chunked = [...history, piecesPlanned(0, [piece(1), piece(2)])];
+      spec.given(chunked).when(completePlan([piece(1), piece(2), piece(3)])).thenThrows(ValidationError, { field: 'pieces' });
+      spec.given(chunked).when(completePlan([piece(1)])).thenThrows(IllegalStateError, { code: 'PLAN_ALREADY_RECORDED', status: 'Planning' });
     });
 
     it('goes straight to completing when the plan has no pieces (zero rows)', () => {
-      spec.given(history).when(recordPlan([])).then([planned([]), completing()]);
+      spec.given(history).when(completePlan([])).then([plannedTotals([]), completing()]);
     });
 
-    it('refuses a plan that names one piece twice', () => {
+    it('refuses a chunk that names one piece twice, or a piece of an earlier chunk', () => {
       spec
         .given(history)
-        .when(recordPlan([piece(1), piece(1)]))
+        .when(recordPlannedPieces(0, [piece(1), piece(1)]))
+        .thenThrows(ValidationError, { field: 'pieces[1].pieceId' });
+      spec
+        .given([...history, piecesPlanned(0, [piece(1)])])
+        .when(recordPlannedPieces(1, [piece(2), piece(1)]))
         .thenThrows(ValidationError, { field: 'pieces[1].pieceId' });
     });
 
-    it('refuses a plan with a backwards byte range', () => {
+    it('refuses a chunk with a backwards byte range', () => {
       spec
         .given(history)
-        .when(recordPlan([{ ...piece(1), range: { start: 10, end: 5 } }]))
+        .when(recordPlannedPieces(0, [{ ...piece(1), range: { start: 10, end: 5 } }]))
         .thenThrows(ValidationError, { field: 'pieces[0].range' });
+    });
+
+    it('refuses an empty chunk, and one of more pieces than a chunk may hold', () => {
+      const tooMany = Array.from({ length: maxPiecesPerChunk + 1 }, (_, index) => piece(index + 1));
+      spec.given(history).when(recordPlannedPieces(0, [])).thenThrows(ValidationError, { field: 'pieces' });
+      spec.given(history).when(recordPlannedPieces(0, tooMany)).thenThrows(ValidationError, { field: 'pieces' });
+    });
+
+    it('does not take a piece result while the plan is still being recorded', () => {
+      spec
+        .given([...history, piecesPlanned(0, [piece(1)])])
+        .when(pieceResult(1, completedOutcome()))
+        .thenThrows(IllegalStateError, { code: 'JOB_NOT_PLANNED' });
+    });
+
+    it('is cancelled at once mid-plan, and then takes no more of the plan', () => {
+      const midPlan = [...history, piecesPlanned(0, [piece(1)])];
+      spec.given(midPlan).when(cancelImport()).then([cancelling(), cancelled()]);
+      spec.given([...midPlan, cancelling(), cancelled()]).when(recordPlannedPieces(1, [piece(2)])).thenThrows(IllegalStateError, { code: 'JOB_ALREADY_FINISHED' });
+      spec.given([...midPlan, cancelling(), cancelled()]).when(completePlan([piece(1), piece(2)])).thenThrows(IllegalStateError, { code: 'JOB_ALREADY_FINISHED' });
+    });
+
+    it('fails mid-plan with the reason given, and then takes no more of the plan', () => {
+      const midPlan = [...history, piecesPlanned(0, [piece(1)])];
+      spec.given(midPlan).when(failImport()).then([failing(sourceMissing)]);
+      spec.given([...midPlan, failing(sourceMissing)]).when(recordPlannedPieces(1, [piece(2)])).thenThrows(IllegalStateError, { code: 'JOB_NOT_PLANNING' });
+      spec.given([...midPlan, failing(sourceMissing)]).when(completePlan([piece(1), piece(2)])).thenThrows(IllegalStateError, { code: 'JOB_NOT_PLANNING' });
+      spec.given([...midPlan, failing(sourceMissing)]).when(finishImport()).then([jobFailed(sourceMissing)]);
     });
 
     it('fails with the reason given', () => {
@@ -147,7 +216,7 @@ describe('import job', () => {
   });
 
   describe('when processing', () => {
-    const history = [requested(), planningStarted(), planned([piece(1), piece(2)])];
+    const history = [requested(), planningStarted(), ...plannedInChunks([piece(1), piece(2)])];
 
     it('counts a completed piece', () => {
       spec.given(history).when(pieceResult(1, completedOutcome())).then([pieceCompleted(1)]);
@@ -195,12 +264,15 @@ describe('import job', () => {
         .then([pieceCompleted(2, { rowsProcessed: 10, rowsFailed: 1 }), completing()]);
     });
 
-    it('changes nothing when the plan is recorded again (redelivered)', () => {
-      spec.given(history).when(recordPlan([piece(1), piece(2)])).thenNothingHappened();
+    it('changes nothing when the plan is recorded again (a second planner)', () => {
+      spec.given(history).when(recordPlannedPieces(0, [piece(1), piece(2)])).thenNothingHappened();
+      spec.given(history).when(completePlan([piece(1), piece(2)])).thenNothingHappened();
     });
 
-    it('refuses a different plan', () => {
-      spec.given(history).when(recordPlan([piece(3)])).thenThrows(IllegalStateError, { code: 'PLAN_ALREADY_RECORDED' });
+    it('refuses a different plan: the first one stands', () => {
+      spec.given(history).when(recordPlannedPieces(0, [piece(3)])).thenThrows(IllegalStateError, { code: 'PLAN_ALREADY_RECORDED', status: 'Processing' });
+      spec.given(history).when(recordPlannedPieces(1, [piece(3)])).thenThrows(IllegalStateError, { code: 'PLAN_ALREADY_RECORDED', status: 'Processing' });
+      spec.given(history).when(completePlan([piece(1), piece(2), piece(3)])).thenThrows(IllegalStateError, { code: 'PLAN_ALREADY_RECORDED' });
     });
 
     it('refuses the result of a piece it does not have', () => {
@@ -231,7 +303,7 @@ describe('import job', () => {
   });
 
   describe('when cancelling', () => {
-    const history = [requested(), planningStarted(), planned([piece(1), piece(2)]), cancelling()];
+    const history = [requested(), planningStarted(), ...plannedInChunks([piece(1), piece(2)]), cancelling()];
 
     it('counts a piece that finished while the cancel was under way', () => {
       spec.given(history).when(pieceResult(1, completedOutcome())).then([pieceCompleted(1)]);
@@ -256,7 +328,7 @@ describe('import job', () => {
   });
 
   describe('when completing', () => {
-    const history = [requested(), planningStarted(), planned([piece(1)]), pieceCompleted(1), completing()];
+    const history = [requested(), planningStarted(), ...plannedInChunks([piece(1)]), pieceCompleted(1), completing()];
 
     it('completes with its failure report', () => {
       spec.given(history).when(finishImport(report)).then([completed(report)]);
@@ -275,7 +347,7 @@ describe('import job', () => {
 
   describe('when failing', () => {
     const reason = sourceMissing;
-    const history = [requested(), planningStarted(), planned([piece(1), piece(2)]), failing(reason)];
+    const history = [requested(), planningStarted(), ...plannedInChunks([piece(1), piece(2)]), failing(reason)];
 
     it('fails with the reason it was failing for, and its report', () => {
       spec.given(history).when(finishImport(report)).then([jobFailed(reason, report)]);
@@ -293,7 +365,7 @@ describe('import job', () => {
   });
 
   describe('when completed', () => {
-    const history = [requested(), planningStarted(), planned([piece(1)]), pieceCompleted(1), completing(), completed()];
+    const history = [requested(), planningStarted(), ...plannedInChunks([piece(1)]), pieceCompleted(1), completing(), completed()];
 
     it('changes nothing when finished again (redelivered)', () => {
       spec.given(history).when(finishImport()).thenNothingHappened();
@@ -311,7 +383,7 @@ describe('import job', () => {
   });
 
   describe('when failed', () => {
-    const history = [requested(), planningStarted(), planned([piece(1), piece(2)]), failing(sourceMissing), jobFailed(sourceMissing)];
+    const history = [requested(), planningStarted(), ...plannedInChunks([piece(1), piece(2)]), failing(sourceMissing), jobFailed(sourceMissing)];
 
     it('ignores the late result of a piece that was out when the job failed', () => {
       spec.given(history).when(pieceResult(2, completedOutcome())).thenNothingHappened();
@@ -333,12 +405,32 @@ describe('import job', () => {
     });
 
     refuses(history, [
-      [recordPlan([piece(1)]), 'JOB_ALREADY_FINISHED'],
+      [recordPlannedPieces(0, [piece(1)]), 'JOB_ALREADY_FINISHED'],
+      [completePlan([piece(1)]), 'JOB_ALREADY_FINISHED'],
       [pieceResult(1, completedOutcome()), 'JOB_ALREADY_FINISHED'],
       [failImport(), 'JOB_ALREADY_FINISHED'],
       [finishImport(), 'JOB_ALREADY_FINISHED'],
       [startPlanning(), 'JOB_ALREADY_FINISHED'],
     ]);
+  });
+
+  describe('when planned by a version that recorded the whole plan in one event (ImportPlanned.v1)', () => {
+    const pieces = [piece(1), piece(2), piece(3)];
+    const wholeHistory = [requested(), planningStarted(), plannedWhole(pieces)];
+
+    it('is the job a plan recorded in chunks makes', () => {
+      const chunked = stateAfter([requested(), planningStarted(), piecesPlanned(0, [piece(1), piece(2)]), piecesPlanned(1, [piece(3)]), plannedTotals(pieces)]);
+      expect({ ...stateAfter(wholeHistory), plannedChunks: undefined }).toEqual({ ...chunked, plannedChunks: undefined });
+    });
+
+    it('runs to its end as before', () => {
+      spec.given([...wholeHistory, pieceCompleted(1), pieceCompleted(2)]).when(pieceResult(3, completedOutcome())).then([pieceCompleted(3), completing()]);
+    });
+
+    it('changes nothing for the same plan again, and refuses another', () => {
+      spec.given(wholeHistory).when(completePlan(pieces)).thenNothingHappened();
+      spec.given(wholeHistory).when(recordPlannedPieces(0, pieces)).thenThrows(IllegalStateError, { code: 'PLAN_ALREADY_RECORDED' });
+    });
   });
 
   describe('its state', () => {
@@ -347,7 +439,9 @@ describe('import job', () => {
       const job = stateAfter([
         requested(),
         planningStarted({ at: 1 }),
-        planned([piece(1), piece(2), piece(3)], { at: 2 }),
+        piecesPlanned(0, [piece(1), piece(2)], { at: 2 }),
+        piecesPlanned(1, [piece(3)], { at: 2 }),
+        plannedTotals([piece(1), piece(2), piece(3)], { at: 2 }),
         pieceCompleted(1, { rowsProcessed: 500, rowsFailed: 60, bytesProcessed: 1000, firstFailures: failures(60, 0), at: 3 }),
         pieceCompleted(2, { rowsProcessed: 500, rowsFailed: 70, bytesProcessed: 2000, firstFailures: failures(70, 60), at: 4 }),
         pieceCompleted(3, { rowsProcessed: 100, rowsFailed: 0, bytesProcessed: 500, at: 5 }),
@@ -369,7 +463,7 @@ describe('import job', () => {
     });
 
     it('is the same whatever the order and repetition of piece results', () => {
-      const start = [requested(), planningStarted(), planned([piece(1), piece(2), piece(3)])];
+      const start = [requested(), planningStarted(), ...plannedInChunks([piece(1), piece(2), piece(3)])];
       const results = [pieceCompleted(1, { rowsProcessed: 3 }), pieceFailed(2), pieceCompleted(3, { rowsProcessed: 5 })];
       const inOrder = stateAfter([...start, ...results]);
       const shuffled = stateAfter([...start, results[2]!, results[0]!, results[2]!, results[1]!, results[0]!]);
@@ -386,6 +480,23 @@ describe('import job', () => {
     it('give every way a piece can settle one identity, so the store keeps only the first', () => {
       const identities = [pieceCompleted(1), pieceFailed(1), pieceCancelled(1)].map(eventIdentity);
       expect(new Set(identities)).toEqual(new Set(['piece-settled:piece-1']));
+    });
+
+    it('give the same request one identity, and a different request for the same job another, so a racing twin is refused', () => {
+      const request = requested();
+      const other = requested({ definition: { ...definition, destinationTopic: 'other-topic' } });
+      expect(eventIdentity(request)).toBe(eventIdentity(requested()));
+      expect(eventIdentity(other)).not.toBe(eventIdentity(request));
+    });
+
+    it('give a chunk the same identity when the same plan is recorded again, and a chunk of another plan another', () => {
+      expect(eventIdentity(piecesPlanned(0, [piece(1)], { at: 1 }))).toBe(eventIdentity(piecesPlanned(0, [piece(1)], { at: 2 })));
+      expect(eventIdentity(piecesPlanned(0, [piece(2)]))).not.toBe(eventIdentity(piecesPlanned(0, [piece(1)])));
+      expect(eventIdentity(piecesPlanned(1, [piece(1)]))).not.toBe(eventIdentity(piecesPlanned(0, [piece(1)])));
+    });
+
+    it('give a plan one identity whichever version records it, so a job is planned once', () => {
+      expect(eventIdentity(plannedWhole([piece(1)]))).toBe(eventIdentity(plannedTotals([piece(1), piece(2)])));
     });
 
     it('give every terminal event one identity, so a job can end only once', () => {
@@ -417,8 +528,12 @@ function requestImport(overrides: { definition?: ImportDefinition } = {}): Impor
 function startPlanning(): ImportJobCommand {
   return { type: 'StartPlanning.v1', data: { jobId }, metadata: meta() };
 }
-function recordPlan(pieces: PieceSpec[]): ImportJobCommand {
-  return { type: 'RecordPlan.v1', data: { jobId, pieces, files: 1, totalBytes: totalBytesOf(pieces) }, metadata: meta() };
+function recordPlannedPieces(chunk: number, pieces: PieceSpec[]): ImportJobCommand {
+  return { type: 'RecordPlannedPieces.v1', data: { jobId, chunk, pieces }, metadata: meta() };
+}
+/** The totals of a plan of these pieces. */
+function completePlan(pieces: PieceSpec[]): ImportJobCommand {
+  return { type: 'CompletePlan.v1', data: { jobId, pieces: pieces.length, files: 1, totalBytes: totalBytesOf(pieces) }, metadata: meta() };
 }
 function pieceResult(n: number, outcome: PieceOutcome): ImportJobCommand {
   return { type: 'RecordPieceResult.v1', data: { jobId, pieceId: `piece-${n}`, outcome }, metadata: meta() };
@@ -433,7 +548,7 @@ function finishImport(failureReport?: typeof report): ImportJobCommand {
   return { type: 'FinishImport.v1', data: { jobId, ...(failureReport ? { failureReport } : {}) }, metadata: meta() };
 }
 function commandsOnAJob(): Array<[string, ImportJobCommand]> {
-  return [startPlanning(), recordPlan([piece(1)]), pieceResult(1, completedOutcome()), failImport(), cancelImport(), finishImport()].map(
+  return [startPlanning(), recordPlannedPieces(0, [piece(1)]), completePlan([piece(1)]), pieceResult(1, completedOutcome()), failImport(), cancelImport(), finishImport()].map(
     (command) => [command.type, command],
   );
 }
@@ -466,8 +581,18 @@ function requested(overrides: { definition?: ImportDefinition } = {}): ImportJob
 function planningStarted({ at: step = 0 }: When = {}): ImportJobEvent {
   return { type: 'ImportPlanningStarted.v1', data: { jobId, occurredAt: at(step) } };
 }
-function planned(pieces: PieceSpec[], { at: step = 0 }: When = {}): ImportJobEvent {
-  return { type: 'ImportPlanned.v1', data: { jobId, pieces, files: 1, totalBytes: totalBytesOf(pieces), occurredAt: at(step) } };
+function plannedWhole(pieces: PieceSpec[]): ImportJobEvent {
+  return { type: 'ImportPlanned.v1', data: { jobId, pieces, files: 1, totalBytes: totalBytesOf(pieces), occurredAt: at(0) } };
+}
+function piecesPlanned(chunk: number, pieces: PieceSpec[], { at: step = 0 }: When = {}): ImportJobEvent {
+  return { type: 'PiecesPlanned.v1', data: { jobId, chunk, pieces, occurredAt: at(step) } };
+}
+function plannedTotals(pieces: PieceSpec[], { at: step = 0 }: When = {}): ImportJobEvent {
+  return { type: 'ImportPlanned.v2', data: { jobId, pieces: pieces.length, files: 1, totalBytes: totalBytesOf(pieces), occurredAt: at(step) } };
+}
+/** A plan small enough for one chunk, as the planner records it. */
+function plannedInChunks(pieces: PieceSpec[]): ImportJobEvent[] {
+  return [piecesPlanned(0, pieces), plannedTotals(pieces)];
 }
 function pieceCompleted(
   n: number,

@@ -1,6 +1,7 @@
 import { assertNever } from '../decider';
 import type { ImportDefinition } from './definition';
 import type { FailureReport, ImportJobEvent, JobFailureReason, PieceFailureReason, PieceSpec, RowFailure } from './events';
+import { PieceStatuses, type PieceStatus } from './piece-statuses';
 
 export type ActiveStatus = 'Requested' | 'Planning' | 'Processing' | 'Completing' | 'Failing' | 'Cancelling';
 export type FinishedStatus = 'Completed' | 'Failed' | 'Cancelled';
@@ -11,8 +12,6 @@ export const finishedStatuses: readonly FinishedStatus[] = ['Completed', 'Failed
 export function isFinished(status: ImportJobStatus): status is FinishedStatus {
   return (finishedStatuses as readonly string[]).includes(status);
 }
-
-export type PieceStatus = 'pending' | 'completed' | 'failed' | 'cancelled';
 
 /** Pinpoint keeps the first 100 failures on the job; the rest are in the failure report. */
 export const maxFailuresKept = 100;
@@ -26,9 +25,12 @@ export interface ImportJobDetails {
   readonly createdAt: string;
   readonly lastModifiedAt: string;
   readonly completedAt?: string;
-  /** Undefined until planned; then the pieces exactly as planned. */
+  /** Undefined until the whole plan is recorded; then the pieces exactly as planned, in order. */
   readonly plan?: readonly PieceSpec[];
-  readonly pieces: ReadonlyMap<string, PieceStatus>;
+  /** The plan's chunks recorded so far, as recorded: a chunk recorded again must repeat its own. */
+  readonly plannedChunks: readonly (readonly PieceSpec[])[];
+  /** Every piece of a recorded chunk, pending until it settles. */
+  readonly pieces: PieceStatuses;
   readonly pieceCounts: { readonly total: number; readonly completed: number; readonly failed: number; readonly cancelled: number };
   readonly rows: { readonly processed: number; readonly failed: number };
   readonly bytes: { readonly total: number; readonly processed: number };
@@ -51,11 +53,9 @@ export function pendingPieces(job: ImportJobDetails): number {
 }
 
 function settlePiece(job: ImportJobDetails, pieceId: string, outcome: Exclude<PieceStatus, 'pending'>, occurredAt: string): ImportJobDetails {
-  // Copying the map keeps every state immutable; a job holds thousands of pieces, not millions.
-  const pieces = new Map(job.pieces).set(pieceId, outcome);
   return {
     ...job,
-    pieces,
+    pieces: job.pieces.with(pieceId, outcome),
     pieceCounts: { ...job.pieceCounts, [outcome]: job.pieceCounts[outcome] + 1 },
     lastModifiedAt: occurredAt,
   };
@@ -81,7 +81,8 @@ export function evolve(state: ImportJob, event: ImportJobEvent): ImportJob {
       definition,
       createdAt: occurredAt,
       lastModifiedAt: occurredAt,
-      pieces: new Map(),
+      plannedChunks: [],
+      pieces: PieceStatuses.none,
       pieceCounts: { total: 0, completed: 0, failed: 0, cancelled: 0 },
       rows: { processed: 0, failed: 0 },
       bytes: { total: 0, processed: 0 },
@@ -100,8 +101,28 @@ export function evolve(state: ImportJob, event: ImportJobEvent): ImportJob {
       return {
         ...withStatus(state, 'Processing', occurredAt),
         plan: pieces,
-        pieces: new Map(pieces.map((piece) => [piece.pieceId, 'pending'])),
+        pieces: PieceStatuses.none.withPlanned(pieces.map((piece) => piece.pieceId)),
         pieceCounts: { ...state.pieceCounts, total: pieces.length },
+        files,
+        bytes: { ...state.bytes, total: totalBytes },
+      };
+    }
+    case 'PiecesPlanned.v1': {
+      const { pieces } = event.data;
+      return {
+        ...state,
+        plannedChunks: [...state.plannedChunks, pieces],
+        pieces: state.pieces.withPlanned(pieces.map((piece) => piece.pieceId)),
+        lastModifiedAt: occurredAt,
+      };
+    }
+    case 'ImportPlanned.v2': {
+      const { files, totalBytes } = event.data;
+      return {
+        ...withStatus(state, 'Processing', occurredAt),
+        plan: state.plannedChunks.flat(),
+        // The count of what the chunks hold, which `decide` checked the event's count against.
+        pieceCounts: { ...state.pieceCounts, total: state.pieces.size },
         files,
         bytes: { ...state.bytes, total: totalBytes },
       };

@@ -1,12 +1,14 @@
 import {
   evolve,
   initialState,
+  PieceStatuses,
   type FailureReport,
   type ImportDefinition,
   type ImportJobDetails,
   type ImportJobEvent,
   type ImportJobStatus,
   type JobFailureReason,
+  type PieceSpec,
   type PieceStatus,
   type RowFailure,
 } from '@import-jobs/domain';
@@ -66,11 +68,18 @@ export function projectJobView(view: JobView | null, event: ImportJobEvent, meta
   if (view !== null && meta.streamRevision <= BigInt(view.revision)) return view;
   const sane = sanitised(event, meta.recordedAt);
   if (sane === undefined) return view;
-  const job = evolve(view === null ? initialState() : toJob(view), sane);
+  const job = evolve(view === null ? initialState() : (jobOfView.get(view) ?? toJob(view)), sane);
   if (job.status === 'NotStarted') return view;
   const startedAt = view?.startedAt ?? (sane.type === 'ImportPlanningStarted.v1' ? sane.data.occurredAt : null);
-  return toView(job, { startedAt, revision: Number(meta.streamRevision), lastPosition: serializePosition(meta.position) });
+  const next = toView(job, { startedAt, revision: Number(meta.streamRevision), lastPosition: serializePosition(meta.position) });
+  jobOfView.set(next, job);
+  return next;
 }
+
+// The job each view of this process was folded from. Rebuilding it from the view costs a pass
+// over every piece, for each event of a job that has one event per piece; the job itself holds
+// more than the view (its plan), but nothing the next view is made of differs.
+const jobOfView = new WeakMap<JobView, ImportJobDetails>();
 
 function toJob(view: JobView): ImportJobDetails {
   return {
@@ -82,7 +91,9 @@ function toJob(view: JobView): ImportJobDetails {
     createdAt: view.createdAt,
     lastModifiedAt: view.lastModifiedAt,
     ...(view.completedAt !== null && { completedAt: view.completedAt }),
-    pieces: new Map(Object.entries(view.pieceStatuses)),
+    // The view keeps each piece's status, not its spec: it reports a plan, it never checks one.
+    plannedChunks: [],
+    pieces: PieceStatuses.fromEntries(Object.entries(view.pieceStatuses)),
     pieceCounts: view.pieces,
     rows: { processed: view.rows.processed, failed: view.rows.failed },
     bytes: view.bytes,
@@ -138,19 +149,18 @@ function sanitised(event: ImportJobEvent, recordedAt: Date): ImportJobEvent | un
         },
       };
     }
-    case 'ImportPlanned.v1': {
-      const pieces: unknown = event.data.pieces;
+    case 'ImportPlanned.v1':
       return {
         type: event.type,
-        data: {
-          ...event.data,
-          pieces: Array.isArray(pieces) ? pieces.filter((piece) => typeof (piece as { pieceId?: unknown } | null)?.pieceId === 'string') : [],
-          files: count(event.data.files),
-          totalBytes: count(event.data.totalBytes),
-          occurredAt,
-        },
+        data: { ...event.data, pieces: identifiedPieces(event.data.pieces), files: count(event.data.files), totalBytes: count(event.data.totalBytes), occurredAt },
       };
-    }
+    case 'PiecesPlanned.v1':
+      return { type: event.type, data: { ...event.data, chunk: count(event.data.chunk), pieces: identifiedPieces(event.data.pieces), occurredAt } };
+    case 'ImportPlanned.v2':
+      return {
+        type: event.type,
+        data: { ...event.data, files: count(event.data.files), totalBytes: count(event.data.totalBytes), occurredAt },
+      };
     case 'PieceCompleted.v1': {
       const rowsProcessed = count(event.data.rowsProcessed);
       const firstFailures: unknown = event.data.firstFailures;
@@ -179,6 +189,10 @@ function isoTimestamp(value: unknown): string | undefined {
   if (!Number.isFinite(time)) return undefined;
   const iso = new Date(time).toISOString();
   return /^(?!0000)\d{4}-/.test(iso) ? iso : undefined;
+}
+
+function identifiedPieces(pieces: unknown): PieceSpec[] {
+  return Array.isArray(pieces) ? pieces.filter((piece) => typeof (piece as { pieceId?: unknown } | null)?.pieceId === 'string') : [];
 }
 
 function count(value: unknown): number {

@@ -172,6 +172,32 @@ describe('job view projection', () => {
     });
   });
 
+  describe('of a plan recorded in chunks', () => {
+    const whole = job.planned(3);
+    const pieces = (whole as Extract<ImportJobEvent, { type: 'ImportPlanned.v1' }>).data.pieces;
+    const { files, totalBytes, occurredAt } = whole.data as { files: number; totalBytes: number; occurredAt: string };
+    const chunked: ImportJobEvent[] = [
+      { type: 'PiecesPlanned.v1', data: { jobId, chunk: 0, pieces: pieces.slice(0, 2), occurredAt } },
+      { type: 'PiecesPlanned.v1', data: { jobId, chunk: 1, pieces: pieces.slice(2), occurredAt } },
+      { type: 'ImportPlanned.v2', data: { jobId, pieces: pieces.length, files, totalBytes, occurredAt } },
+    ];
+    const settled = [job.pieceCompleted(1, { rowsProcessed: 7, rowsFailed: 2, failures: rowFailures(2) }), job.pieceFailed(3)];
+    // Only where the view stands in its stream differs: the chunked stream has more events.
+    const withoutPlace = (view: JobView | null) => ({ ...view, revision: undefined, lastPosition: undefined });
+
+    it('shows the job a plan recorded whole shows', () => {
+      const fromChunks = given(job.requested(), job.planningStarted(), ...chunked, ...settled);
+      const fromWhole = given(job.requested(), job.planningStarted(), whole, ...settled);
+
+      expect(fromChunks).toMatchObject({ status: 'Processing', pieces: { total: 3, completed: 1, failed: 1 }, files: 1, bytes: { total: 3000 } });
+      expect(withoutPlace(fromChunks)).toEqual(withoutPlace(fromWhole));
+    });
+
+    it('counts no piece until the plan is complete', () => {
+      expect(given(job.requested(), job.planningStarted(), chunked[0]!)).toMatchObject({ status: 'Planning', pieces: { total: 0 } });
+    });
+  });
+
   it('survives a JSON round trip unchanged, as the read model stores it', () => {
     const view = given(job.requested(), job.planningStarted(), job.planned(2), job.pieceCompleted(1, { rowsFailed: 1, failures: rowFailures(1) }));
     expect(JSON.parse(JSON.stringify(view))).toEqual(view);
