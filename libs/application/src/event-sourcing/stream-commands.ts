@@ -1,4 +1,4 @@
-import { foldEvents, type Decider } from '@import-jobs/domain';
+import type { Decider } from '@import-jobs/domain';
 import {
   EventIdConflictError,
   WrongExpectedRevisionError,
@@ -54,16 +54,46 @@ export function storedEventId(streamId: string, identity: string): string {
  * duplicate decides nothing. Domain errors pass through to the caller unchanged.
  */
 export class StreamCommands<Command, Event extends { readonly type: string; readonly data: object }, State> {
+  /** The streams loaded last, as they were loaded: least recently loaded first. */
+  private readonly loaded = new Map<string, Loaded<Event, State>>();
+
   constructor(
     private readonly store: EventStore,
     private readonly model: StreamModel<Command, Event, State>,
     private readonly maxAttempts = 10,
+    private readonly maxStreamsKept = 64,
   ) {}
 
+  /**
+   * A stream is loaded for every command and, for a job, for every piece a worker admits: loading
+   * it whole each time would make a job of n pieces cost n² events read and folded. Stored events
+   * never change and a stream's revisions are dense, so what was loaded before is a prefix of the
+   * stream: only the events after it are read and folded onto the state kept (states are
+   * immutable, so a kept one is never changed by a later fold). Every load still asks the store
+   * for what follows, so another process's appends are seen as soon as the store shows them.
+   */
   async load(id: string): Promise<Loaded<Event, State>> {
-    const recorded = await this.store.readStream(this.model.streamId(id));
-    const events = recorded.map(this.model.parse).filter((event): event is Event => event !== undefined);
-    return { state: foldEvents(this.model.decider, events), events, revision: recorded.at(-1)?.streamRevision };
+    const streamId = this.model.streamId(id);
+    const known = this.loaded.get(streamId);
+    const tail = await this.store.readStream(streamId, known?.revision === undefined ? {} : { fromRevision: known.revision + 1n });
+    if (known !== undefined && tail.length === 0) return known;
+    const added = tail.map(this.model.parse).filter((event): event is Event => event !== undefined);
+    const loaded: Loaded<Event, State> = {
+      state: added.reduce(this.model.decider.evolve, known?.state ?? this.model.decider.initialState()),
+      events: known === undefined ? added : [...known.events, ...added],
+      revision: tail.at(-1)?.streamRevision ?? known?.revision,
+    };
+    if (loaded.revision !== undefined) this.remember(streamId, loaded);
+    return loaded;
+  }
+
+  private remember(streamId: string, loaded: Loaded<Event, State>): void {
+    // Two loads of one stream may finish in either order: the one that reached further is kept.
+    const kept = this.loaded.get(streamId)?.revision;
+    if (kept !== undefined && loaded.revision !== undefined && kept > loaded.revision) return;
+    this.loaded.delete(streamId);
+    this.loaded.set(streamId, loaded);
+    if (this.loaded.size > this.maxStreamsKept) this.loaded.delete(this.loaded.keys().next().value!);
   }
 
   /** `check` sees the loaded state before deciding, and throws to refuse (a tenant check). */

@@ -10,7 +10,6 @@ import {
 } from '@import-jobs/domain';
 import type { EventStore, GlobalPosition } from '@import-jobs/event-store';
 import { StreamCommands } from '../event-sourcing/stream-commands';
-import { withStreamTailReads } from './stream-tail-reader';
 
 export { CommandContentionError } from '../event-sourcing/stream-commands';
 
@@ -29,7 +28,7 @@ export class ImportJobCommands {
 
   constructor(store: EventStore, maxAttempts = 10) {
     this.streams = new StreamCommands(
-      withStreamTailReads(store),
+      store,
       { decider: importJobDecider, streamId: importJobStreamId, parse: asImportJobEvent, identity: eventIdentity },
       maxAttempts,
     );
