@@ -34,11 +34,19 @@ describe('direct upload: the file in a multipart POST, streamed to the uploads b
     const { api, messaging, jobIds } = suite;
     const lines = Array.from({ length: 50 }, (_, index) => JSON.stringify({ id: index, name: `n${index}` })).join('\n');
 
-    const { status, body } = await api.upload('events.ndjson.gz', gzipSync(lines), { destinationTopic: await createDestinationTopic(messaging, 'gz') });
+    // README's example: a form field carries `true` as text, and it means the boolean.
+    const { status, body } = await api.upload('events.ndjson.gz', gzipSync(lines), {
+      destinationTopic: await createDestinationTopic(messaging, 'gz'),
+      exclusiveDestination: 'true',
+    });
 
     expect(status).toBe(202);
     jobIds.push(body.id);
-    expect(await api.waitUntilFinished(body.id)).toMatchObject({ status: 'Completed', definition: { format: 'JSON' }, rows: { imported: 50 } });
+    expect(await api.waitUntilFinished(body.id)).toMatchObject({
+      status: 'Completed',
+      definition: { format: 'JSON', exclusiveDestination: true },
+      rows: { imported: 50 },
+    });
   });
 
   it('refuses a file over the size limit with 413, and a file of no known format or a field that is not JSON with 400', async () => {
@@ -55,6 +63,10 @@ describe('direct upload: the file in a multipart POST, streamed to the uploads b
     expect(await api.upload('x.csv', 'id\n1\n', { destinationTopic: 'anywhere', schema: '{not json' })).toMatchObject({
       status: 400,
       body: { errors: [expect.objectContaining({ field: 'schema' })] },
+    });
+    expect(await api.upload('x.csv', 'id\n1\n', { destinationTopic: 'anywhere', exclusiveDestination: 'yes' })).toMatchObject({
+      status: 400,
+      body: { errors: [expect.objectContaining({ field: 'exclusiveDestination' })] },
     });
   });
 
