@@ -39,6 +39,9 @@ describe('piece statuses', () => {
           expect([...statuses]).toEqual([...model]);
           expect(statuses.size).toBe(model.size);
           for (const id of ['piece-0', 'piece-300', 'piece-700', 'never-planned']) expect(statuses.get(id)).toBe(model.get(id));
+          // A Map keeps the order pieces were first planned in: that order is the plan's.
+          const planOrder = [...model.keys()];
+          for (const id of ['piece-0', 'piece-300', 'piece-700', 'never-planned']) expect(statuses.positionOf(id)).toBe(planOrder.includes(id) ? planOrder.indexOf(id) : undefined);
         }
       }),
       { numRuns: 100 },

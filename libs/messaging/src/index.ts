@@ -10,7 +10,7 @@ export {
   type ShapeChecks,
   type VersionedJsonMessage,
 } from './json-message';
-export { offsetAfter, type IncomingMessage, type OutgoingMessage } from './messages';
+export { offsetAfter, positionKey, type IncomingMessage, type OutgoingMessage } from './messages';
 export { MessagingError } from './messaging-error';
 export type {
   BatchContext,

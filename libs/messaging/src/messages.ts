@@ -19,6 +19,11 @@ export interface IncomingMessage {
   readonly timestamp: Date;
 }
 
+/** Where a message sits, as one key: the same message read again has the same one. */
+export function positionKey({ topic, partition, offset }: Pick<IncomingMessage, 'topic' | 'partition' | 'offset'>): string {
+  return `${topic}/${partition}/${offset}`;
+}
+
 /** The offset a group commits once `message` is processed: the next one to read, not the last one read. */
 export function offsetAfter(message: Pick<IncomingMessage, 'offset'>): string {
   return (BigInt(message.offset) + 1n).toString();

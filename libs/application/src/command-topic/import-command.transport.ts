@@ -1,6 +1,6 @@
 import { BaseRpcContext, Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
-import { quoted, quoteMessage, type ImportJobTopics, type IncomingMessage, type MessageConsumer, type Messaging } from '@import-jobs/messaging';
+import { positionKey, quoted, quoteMessage, type ImportJobTopics, type IncomingMessage, type MessageConsumer, type Messaging } from '@import-jobs/messaging';
 import type { Log } from '../shared/log';
 import { InvalidRequestError } from '../request-import/request-import.errors';
 import { isRefusal } from '../shared/refusal';
@@ -105,7 +105,7 @@ export class ImportCommandTransport extends Server implements CustomTransportStr
    */
   private dispatchAtMostAFewTimes(message: IncomingMessage): Promise<void> {
     return withBoundedAttempts(
-      `${message.topic}/${message.partition}/${message.offset}`,
+      positionKey(message),
       { ledger: this.attempts },
       () => this.dispatch(message),
       (error, attempts) => {

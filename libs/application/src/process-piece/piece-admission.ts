@@ -39,8 +39,10 @@ export function pieceAdmissionFromJob(commands: ImportJobCommands, store: EventS
  * anything (written by someone who reached the topic, or a bug) imports nothing.
  */
 function isAsPlanned(job: ImportJobDetails, item: PieceWorkItem): boolean {
-  const planned = job.plan?.find((piece) => piece.pieceId === item.piece.pieceId);
-  return planned !== undefined && pieceWorkItemCodec.encode(workItemOf(job, planned)) === pieceWorkItemCodec.encode(item);
+  // Looked up by position, not searched: a job of n pieces admits n of them.
+  const position = job.pieces.positionOf(item.piece.pieceId);
+  const planned = position === undefined ? undefined : job.plan?.[position];
+  return planned?.pieceId === item.piece.pieceId && pieceWorkItemCodec.encode(workItemOf(job, planned)) === pieceWorkItemCodec.encode(item);
 }
 
 async function claimPiece(store: EventStore, jobId: string, pieceId: string, { topic, partition, offset }: WorkItemCopy): Promise<boolean> {

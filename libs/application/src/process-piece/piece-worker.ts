@@ -8,6 +8,7 @@ import {
   quoteMessage,
   sendDeadLetter,
   pieceWorkItemCodec,
+  positionKey,
   type BatchHandler,
   type ImportJobTopics,
   type IncomingMessage,
@@ -212,10 +213,6 @@ class FailedPiecesAwaitingResult {
     this.byPosition.delete(key);
     return reason;
   }
-}
-
-function positionKey({ topic, partition, offset }: IncomingMessage): string {
-  return `${topic}/${partition}/${offset}`;
 }
 
 function positionOf({ topic, partition, offset }: IncomingMessage): Record<string, unknown> {

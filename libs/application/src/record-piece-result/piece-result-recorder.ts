@@ -1,5 +1,5 @@
 import { DomainError } from '@import-jobs/domain';
-import { pieceResultCodec, quoteMessage, sendDeadLetter, type ImportJobTopics, type IncomingMessage, type Messaging } from '@import-jobs/messaging';
+import { pieceResultCodec, positionKey, quoteMessage, sendDeadLetter, type ImportJobTopics, type IncomingMessage, type Messaging } from '@import-jobs/messaging';
 import { AttemptLedger, withBoundedAttempts } from '@import-jobs/retry';
 import type { ImportJobCommands } from '../import-job/import-job-commands';
 import type { Log } from '../shared/log';
@@ -54,7 +54,7 @@ export async function startPieceResultRecorder({ messaging, commands, topics, gr
     // tried) fails its piece instead, with a reason the stream can take: the job ends, and
     // results of other jobs behind it in the partition are recorded.
     await withBoundedAttempts(
-      `${message.topic}/${message.partition}/${message.offset}`,
+      positionKey(message),
       { ledger: attempts },
       () => execute(message, { type: 'RecordPieceResult.v1', data: { jobId, pieceId, outcome }, metadata: { now: finishedAt } }),
       async (error, tries) => {

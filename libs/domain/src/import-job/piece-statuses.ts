@@ -44,6 +44,11 @@ export class PieceStatuses implements ReadonlyMap<string, PieceStatus> {
     return this.indexOf.has(pieceId);
   }
 
+  /** Where the piece stands in the plan, in constant time: `plan[position]` is its spec. */
+  positionOf(pieceId: string): number | undefined {
+    return this.indexOf.get(pieceId);
+  }
+
   /** These pieces added, pending, after the ones already planned; a piece already planned keeps its status. */
   withPlanned(pieceIds: Iterable<string>): PieceStatuses {
     const added = [...pieceIds].map((pieceId) => [pieceId, 'pending'] as const);
