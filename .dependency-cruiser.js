@@ -37,6 +37,36 @@ module.exports = {
       to: { pathNot: ['^libs/client/'], dependencyTypesNot: ['type-only'] },
     },
     {
+      name: 'application-holds-no-wiring',
+      comment:
+        'libs/application is use cases and the ports they need. Which adapter stands behind a port, the Nest modules and the bootstrap live in libs/wiring, the composition root.',
+      severity: 'error',
+      from: { path: '^libs/application/', pathNot: '[.]spec[.]ts$' },
+      to: {
+        path: [
+          '^libs/wiring/',
+          '^libs/event-store/src/(postgresql|eventstoredb)/',
+          '^libs/messaging/src/kafkajs/',
+          '^libs/read-model/src/job-status/postgresql-',
+          'node_modules/(pg|pino|nestjs-pino|prom-client|@nestjs/terminus)/',
+        ],
+      },
+    },
+    {
+      name: 'nest-only-in-driving-adapters',
+      comment:
+        "In libs/application, NestJS is for the edges of a use case, named by their Nest role (controller, CQRS handler, query, guard, filter, decorator, transport) and the OpenAPI document; the use cases themselves are plain TypeScript.",
+      severity: 'error',
+      from: { path: '^libs/application/', pathNot: ['[.](controller|handler|query|queries|guard|filter|decorator|transport)[.]ts$', '^libs/application/src/openapi/', '[.]spec[.]ts$'] },
+      to: { path: 'node_modules/@nestjs/' },
+    },
+    {
+      name: 'only-the-apps-import-wiring',
+      severity: 'error',
+      from: { path: '^libs/', pathNot: '^libs/wiring/' },
+      to: { path: '^libs/wiring/' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},

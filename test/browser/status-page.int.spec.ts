@@ -1,9 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import { Module } from '@nestjs/common';
 import { sha256Of } from '@import-jobs/application/access/api-keys';
-import { InfrastructureModule } from '@import-jobs/application/infrastructure/infrastructure.module';
-import { ApiModule } from '@import-jobs/application/modules/api.module';
-import { ProjectorModule } from '@import-jobs/application/modules/projector.module';
+import { InfrastructureModule } from '@import-jobs/wiring/infrastructure.module';
+import { ApiModule } from '@import-jobs/wiring/api.module';
+import { ProjectorModule } from '@import-jobs/wiring/projector.module';
 import type { Page } from 'playwright-core';
 import { cityFile, peopleFile, peopleSchema } from '../pipeline/support/fixture-files';
 import { itChecksEveryJobOfTheFile, usePipelineSuite } from '../pipeline/support/pipeline-suite';

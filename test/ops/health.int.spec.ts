@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ImportProjectorAppModule } from '../../apps/import-projector/src/import-projector.module';
 import { ImportWorkerAppModule } from '../../apps/import-worker/src/import-worker.module';
 import type { INestApplicationContext } from '@nestjs/common';
-import { startBackgroundApp } from '@import-jobs/application/bootstrap';
+import { startBackgroundApp } from '@import-jobs/wiring/bootstrap';
 import { startKafka, type KafkaServer } from '../../tools/stack/kafka';
 import { eventually } from '../pipeline/support/deadline';
 import { startPipelineApp, type PipelineApp } from '../pipeline/support/pipeline-app';

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
-import { InfrastructureModule } from '@import-jobs/application/infrastructure/infrastructure.module';
-import { ApiModule } from '@import-jobs/application/modules/api.module';
-import { ProjectorModule } from '@import-jobs/application/modules/projector.module';
+import { InfrastructureModule } from '@import-jobs/wiring/infrastructure.module';
+import { ApiModule } from '@import-jobs/wiring/api.module';
+import { ProjectorModule } from '@import-jobs/wiring/projector.module';
 import { cityFile } from './support/fixture-files';
 import { itChecksEveryJobOfTheFile, usePipelineSuite } from './support/pipeline-suite';
 import { startSecondWorker, type SecondWorker } from './support/second-worker';

@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
-import { InfrastructureModule } from '@import-jobs/application/infrastructure/infrastructure.module';
-import { ApiModule } from '@import-jobs/application/modules/api.module';
-import { ProjectorModule } from '@import-jobs/application/modules/projector.module';
-import { WorkerModule } from '@import-jobs/application/modules/worker.module';
+import { InfrastructureModule } from '@import-jobs/wiring/infrastructure.module';
+import { ApiModule } from '@import-jobs/wiring/api.module';
+import { ProjectorModule } from '@import-jobs/wiring/projector.module';
+import { WorkerModule } from '@import-jobs/wiring/worker.module';
 
 /** The api, the workers and the projector in one process: the default, embedded way to run. */
 @Module({ imports: [InfrastructureModule, ApiModule, WorkerModule, ProjectorModule] })

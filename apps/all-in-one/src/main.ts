@@ -1,4 +1,4 @@
-import { runMain, startHttpApp } from '@import-jobs/application/bootstrap';
+import { runMain, startHttpApp } from '@import-jobs/wiring/bootstrap';
 import { AllInOneAppModule } from './all-in-one.module';
 
 runMain(() => startHttpApp(AllInOneAppModule));

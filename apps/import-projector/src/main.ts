@@ -1,4 +1,4 @@
-import { runMain, startBackgroundApp } from '@import-jobs/application/bootstrap';
+import { runMain, startBackgroundApp } from '@import-jobs/wiring/bootstrap';
 import { ImportProjectorAppModule } from './import-projector.module';
 
 runMain(() => startBackgroundApp(ImportProjectorAppModule));

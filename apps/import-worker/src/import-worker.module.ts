@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { InfrastructureModule } from '@import-jobs/application/infrastructure/infrastructure.module';
-import { WorkerModule } from '@import-jobs/application/modules/worker.module';
+import { InfrastructureModule } from '@import-jobs/wiring/infrastructure.module';
+import { WorkerModule } from '@import-jobs/wiring/worker.module';
 
 @Module({ imports: [InfrastructureModule, WorkerModule] })
 export class ImportWorkerAppModule {}

@@ -1,4 +1,4 @@
-import { runMain, startBackgroundApp } from '@import-jobs/application/bootstrap';
+import { runMain, startBackgroundApp } from '@import-jobs/wiring/bootstrap';
 import { ImportWorkerAppModule } from './import-worker.module';
 
 runMain(() => startBackgroundApp(ImportWorkerAppModule));

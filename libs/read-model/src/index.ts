@@ -12,11 +12,11 @@ export {
 } from './job-status/job-status-projector';
 export { defaultPageSize, JobStatusQueries, maxPageSize, type JobPage, type ListJobsOptions } from './job-status/job-status-queries';
 export { projectJobView, type EventMeta, type JobView } from './job-status/job-view';
+export type { JobViewFilter, JobViewReader } from './job-status/job-view-reader';
 export type { JobViewChange, JobViewChangeListener, JobViewChangeListening } from './job-status/job-view-notifications';
 export {
   CheckpointConflictError,
   PostgreSqlJobViews,
-  type JobViewFilter,
   type PostgreSqlJobViewsOptions,
 } from './job-status/postgresql-job-views';
 export { rebuildJobViews, swapJobViews, type RebuildJobViewsOptions, type RebuildResult, type SwapJobViewsOptions } from './job-status/rebuild-job-views';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { INestApplicationContext, Type } from '@nestjs/common';
-import { startHttpApp } from '@import-jobs/application/bootstrap';
+import { startHttpApp } from '@import-jobs/wiring/bootstrap';
 import { EVENT_STORE, JOB_VIEWS, S3_CLIENT, TOPICS } from '@import-jobs/application/di-tokens';
 import type { EventStore } from '@import-jobs/event-store';
 import type { ImportJobTopics } from '@import-jobs/messaging';

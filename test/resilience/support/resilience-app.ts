@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
-import { InfrastructureModule } from '@import-jobs/application/infrastructure/infrastructure.module';
-import { ApiModule } from '@import-jobs/application/modules/api.module';
-import { ProjectorModule } from '@import-jobs/application/modules/projector.module';
+import { InfrastructureModule } from '@import-jobs/wiring/infrastructure.module';
+import { ApiModule } from '@import-jobs/wiring/api.module';
+import { ProjectorModule } from '@import-jobs/wiring/projector.module';
 import { importJobStreamId } from '@import-jobs/domain';
 import type { EventStore } from '@import-jobs/event-store';
 import { AppProcess } from '../../../tools/resilience/app-process';

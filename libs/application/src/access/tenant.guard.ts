@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import type { ServiceConfig } from '../config/service-config';
 import { API_KEYS, SERVICE_CONFIG } from '../di-tokens';
 import type { ApiKeys } from './api-keys';
-import { publicRouteKey } from './public';
+import { publicRouteKey } from './public.decorator';
 import { tenantFor } from './tenant-access';
 
 type TenantRequest = FastifyRequest & { tenantId?: string };

@@ -1,8 +1,6 @@
-import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { isFinished } from '@import-jobs/domain';
-import { toJobProgress, type JobProgress, type JobViewChange, type JobViewChangeListening, type PostgreSqlJobViews } from '@import-jobs/read-model';
+import { toJobProgress, type JobProgress, type JobViewChange, type JobViewChangeListening, type JobViewReader } from '@import-jobs/read-model';
 import { Observable, of, type Subscriber } from 'rxjs';
-import { JOB_VIEWS } from '../di-tokens';
 
 /** Versions read per query: a stream resumed far behind catches up page by page. */
 const pageSize = 500;
@@ -20,14 +18,13 @@ interface Watcher {
  * versions from the change log only when that job was announced. Every version is read, in order,
  * however the projector batched them, so a stream never skips a change.
  */
-@Injectable()
-export class JobProgressFeed implements OnModuleInit, OnModuleDestroy {
+export class JobProgressFeed {
   private readonly watchers = new Map<string, Set<Watcher>>();
   private listening: JobViewChangeListening | undefined;
 
-  constructor(@Inject(JOB_VIEWS) private readonly views: PostgreSqlJobViews) {}
+  constructor(private readonly views: JobViewReader) {}
 
-  async onModuleInit(): Promise<void> {
+  async start(): Promise<void> {
     this.listening = await this.views.listenForChanges({
       onChange: (change) => this.watchers.get(change.tenantId)?.forEach((watcher) => watcher.changed(change)),
       onResync: () => this.everyWatcher().forEach((watcher) => watcher.resync()),
@@ -35,7 +32,7 @@ export class JobProgressFeed implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Ends every stream, so that the HTTP server, which waits for open answers, can close. */
-  async onModuleDestroy(): Promise<void> {
+  async stop(): Promise<void> {
     this.everyWatcher().forEach((watcher) => watcher.end());
     await this.listening?.close();
   }
@@ -145,7 +142,7 @@ class VersionReader {
   private stopped = false;
 
   constructor(
-    private readonly views: PostgreSqlJobViews,
+    private readonly views: JobViewReader,
     private readonly tenantId: string,
     private readonly jobId: string,
     private afterVersion: number,

@@ -1,13 +1,12 @@
-import type { ImportJobStatus } from '@import-jobs/domain';
 import type { GlobalPosition, RecordedEvent } from '@import-jobs/event-store';
 import { Pool, type PoolClient } from 'pg';
-import type { JobCursor } from './job-cursor';
 import { toJobProgress, type JobProgress } from './job-progress';
 import type { JobView } from './job-view';
 import { changeNotificationOf, listenForJobViewChanges, type JobViewChangeListener, type JobViewChangeListening } from './job-view-notifications';
 import { inTransaction } from '@import-jobs/postgres';
 import { migrate, readModelNames, type ReadModelNames } from './schema';
 import { jobIdsOf, projectStoredEvents } from './stored-job-events';
+import type { JobViewFilter, JobViewReader } from './job-view-reader';
 
 export type PostgreSqlJobViewsOptions = ({ readonly connectionString: string } | { readonly pool: Pool }) & {
   /** Defaults to `read_model`. Tests pass their own; a rebuild writes to a fresh one. */
@@ -27,18 +26,11 @@ export class CheckpointConflictError extends Error {
   }
 }
 
-export interface JobViewFilter {
-  readonly statuses?: readonly ImportJobStatus[];
-  /** Exclusive: only jobs listed after this one, newest first. */
-  readonly after?: JobCursor;
-  readonly limit: number;
-}
-
 /**
  * The job-status read model on PostgreSQL: one row per job (the columns queries filter and sort
  * on, the view as json) and one checkpoint row per projection, in one schema.
  */
-export class PostgreSqlJobViews {
+export class PostgreSqlJobViews implements JobViewReader {
   readonly schema: string;
   private readonly names: ReadModelNames;
   private readonly pool: Pool;

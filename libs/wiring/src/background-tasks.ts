@@ -1,6 +1,6 @@
 import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import type { Log } from '../shared/log';
-import { supervise, type RunningTask, type SupervisedTask } from '../shared/supervise';
+import type { Log } from '@import-jobs/application/shared/log';
+import { supervise, type RunningTask, type SupervisedTask } from '@import-jobs/application/shared/supervise';
 
 /**
  * The long-running tasks of a module, started once the app is wired and stopped first on

@@ -1,5 +1,5 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import type { Log } from '../shared/log';
+import type { Log } from '@import-jobs/application/shared/log';
 
 const shutdownSignals: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
 

@@ -5,12 +5,12 @@ import { importJobTopics, type ImportJobTopics, type Messaging } from '@import-j
 import { createKafkaMessaging } from '@import-jobs/messaging/kafkajs';
 import { createS3Client } from '@import-jobs/sources';
 import { PinoLogger } from 'nestjs-pino';
-import { loadServiceConfig, type ServiceConfig } from '../config/service-config';
-import { ApiKeys } from '../access/api-keys';
-import { API_KEYS, EVENT_STORE, IMPORT_JOB_COMMANDS, LOG, MESSAGING, S3_CLIENT, SERVICE_CONFIG, TOPICS } from '../di-tokens';
-import { ImportJobCommands } from '../import-job/import-job-commands';
-import { serviceLog } from '../logging/logging';
-import type { Log } from '../shared/log';
+import { loadServiceConfig, type ServiceConfig } from '@import-jobs/application/config/service-config';
+import { ApiKeys } from '@import-jobs/application/access/api-keys';
+import { API_KEYS, EVENT_STORE, IMPORT_JOB_COMMANDS, LOG, MESSAGING, S3_CLIENT, SERVICE_CONFIG, TOPICS } from '@import-jobs/application/di-tokens';
+import { ImportJobCommands } from '@import-jobs/application/import-job/import-job-commands';
+import { serviceLog } from './logging';
+import type { Log } from '@import-jobs/application/shared/log';
 
 async function openEventStore(config: ServiceConfig): Promise<EventStore> {
   if (config.eventStore.kind === 'eventstoredb') return EventStoreDBEventStore.fromConnectionString(config.eventStore.url);

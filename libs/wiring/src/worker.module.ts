@@ -3,15 +3,15 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { ImportJobTopics, Messaging } from '@import-jobs/messaging';
 import { AttemptLedger } from '@import-jobs/retry';
 import type { EventStore } from '@import-jobs/event-store';
-import type { ServiceConfig } from '../config/service-config';
-import { EVENT_STORE, IMPORT_JOB_COMMANDS, LOG, MESSAGING, S3_CLIENT, SERVICE_CONFIG, TOPICS } from '../di-tokens';
-import type { ImportJobCommands } from '../import-job/import-job-commands';
-import { measuredPieceTransactions } from '../metrics/measured-messaging';
-import { serviceConsumerGroups, ServiceMetrics } from '../metrics/service-metrics';
-import { startPieceWorker } from '../process-piece';
-import { pieceAdmissionFromJob } from '../process-piece/piece-admission';
-import { startPieceResultRecorder } from '../record-piece-result/piece-result-recorder';
-import type { Log } from '../shared/log';
+import type { ServiceConfig } from '@import-jobs/application/config/service-config';
+import { EVENT_STORE, IMPORT_JOB_COMMANDS, LOG, MESSAGING, S3_CLIENT, SERVICE_CONFIG, TOPICS } from '@import-jobs/application/di-tokens';
+import type { ImportJobCommands } from '@import-jobs/application/import-job/import-job-commands';
+import { measuredPieceTransactions } from './metrics/measured-messaging';
+import { serviceConsumerGroups, ServiceMetrics } from './metrics/service-metrics';
+import { startPieceWorker } from '@import-jobs/application/process-piece';
+import { pieceAdmissionFromJob } from '@import-jobs/application/process-piece/piece-admission';
+import { startPieceResultRecorder } from '@import-jobs/application/record-piece-result/piece-result-recorder';
+import type { Log } from '@import-jobs/application/shared/log';
 import { BackgroundTasks } from './background-tasks';
 
 /**

@@ -1,5 +1,5 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
-import { Public } from '../access/public';
+import { Public } from '@import-jobs/application/access/public.decorator';
 import { ServiceMetrics } from './service-metrics';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 

@@ -1,10 +1,10 @@
 import { Controller, Get, Inject, Res, ServiceUnavailableException } from '@nestjs/common';
 import { HealthCheckService, HealthIndicatorService, type HealthCheckResult } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
-import { Public } from '../access/public';
+import { Public } from '@import-jobs/application/access/public.decorator';
 import { withDeadline, type Dependency } from './readiness';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { schemaRef } from '../openapi/schemas';
+import { schemaRef } from '@import-jobs/application/openapi/schemas';
 
 export const DEPENDENCIES = Symbol('Dependencies');
 

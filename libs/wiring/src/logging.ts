@@ -5,8 +5,8 @@ import type { DynamicModule } from '@nestjs/common';
 import { LoggerModule, type PinoLogger } from 'nestjs-pino';
 import pino, { type DestinationStream } from 'pino';
 import pinoPretty from 'pino-pretty';
-import type { LogLevel } from '../config/service-config';
-import type { Log } from '../shared/log';
+import type { LogLevel } from '@import-jobs/application/config/service-config';
+import type { Log } from '@import-jobs/application/shared/log';
 
 /** The header a caller may name its request by; the service answers with it, or with the id it made up. */
 export const requestIdHeader = 'x-request-id';

@@ -8,17 +8,17 @@ import type { Messaging, ImportJobTopics } from '@import-jobs/messaging';
 import { Logger as PinoNestLogger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import type { FastifyRequest } from 'fastify';
-import { presentedKeyOf, type ApiKeys } from './access/api-keys';
-import { TooManyRequestsError } from './access/access.errors';
-import { ImportCommandTransport } from './command-topic/import-command.transport';
-import { ConfigError, loadServiceConfig, type ServiceConfig } from './config/service-config';
-import { API_KEYS, LOG, MESSAGING, SERVICE_CONFIG, TOPICS } from './di-tokens';
-import { isOperationsPath, loggingModule, requestIdHeader, requestIdOf } from './logging/logging';
+import { presentedKeyOf, type ApiKeys } from '@import-jobs/application/access/api-keys';
+import { TooManyRequestsError } from '@import-jobs/application/access/access.errors';
+import { ImportCommandTransport } from '@import-jobs/application/command-topic/import-command.transport';
+import { ConfigError, loadServiceConfig, type ServiceConfig } from '@import-jobs/application/config/service-config';
+import { API_KEYS, LOG, MESSAGING, SERVICE_CONFIG, TOPICS } from '@import-jobs/application/di-tokens';
+import { isOperationsPath, loggingModule, requestIdHeader, requestIdOf } from './logging';
 import { OperationsModule } from './metrics/operations.module';
 import { serviceConsumerGroups } from './metrics/service-metrics';
-import { serveOpenApi } from './openapi/openapi';
-import type { Log } from './shared/log';
-import { exitOnSignals } from './shutdown/exit-on-signals';
+import { serveOpenApi } from '@import-jobs/application/openapi/openapi';
+import type { Log } from '@import-jobs/application/shared/log';
+import { exitOnSignals } from './exit-on-signals';
 
 export interface StartedApp {
   readonly app: INestApplicationContext;

@@ -1,7 +1,7 @@
 import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { JobStatusQueries, PostgreSqlJobViews } from '@import-jobs/read-model';
-import type { ServiceConfig } from '../config/service-config';
-import { JOB_STATUS_QUERIES, JOB_VIEWS, SERVICE_CONFIG } from '../di-tokens';
+import type { ServiceConfig } from '@import-jobs/application/config/service-config';
+import { JOB_STATUS_QUERIES, JOB_VIEWS, SERVICE_CONFIG } from '@import-jobs/application/di-tokens';
 
 /** The job-status tables: written by the projector, read by the API. */
 @Module({
