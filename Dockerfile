@@ -2,7 +2,7 @@
 # One image for every app: the compose file (or an orchestrator) picks the app by its command.
 # Not built on the development machines, which have no Docker engine; test/ops checks it.
 
-FROM node:20-alpine AS build
+FROM node:24-alpine AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # npm ci applies patches/ to its dependencies (patch-package): kafkajs's read_committed filter.
@@ -14,7 +14,7 @@ COPY libs libs
 # Build with the dev tools, then keep only what the apps load at run time.
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
-FROM node:20-alpine AS runtime
+FROM node:24-alpine AS runtime
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000
 WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json ./
