@@ -1,5 +1,5 @@
 import { Inbox, kafkaTestTimeoutMs, messagingTestKit, singlePartitionTopic, uniqueName } from '../test/kafka-test-kit';
-import { exactlyOnceBatchHandler, transactionalIdFor } from './exactly-once';
+import { exactlyOnceBatchHandler, replaceOutput, transactionalIdFor, type OutputReplacement } from './exactly-once';
 import type { IncomingMessage } from './messages';
 import type { Messaging, Transaction, TransactionalProducer } from './ports';
 
@@ -58,6 +58,44 @@ describe('consume-transform-produce with the offsets in the transaction', () => 
       expect(inputOffsets).toEqual(inputOffsets.map((_, index) => index));
       expect(offset).toBe(inputOffsets.length === 0 ? null : String(inputOffsets.length));
     }
+  });
+
+  it('commits a replacement for a message whose output is discarded, without reading the message again', async () => {
+    const setup = kit.connect();
+    const input = singlePartitionTopic('input');
+    const output = singlePartitionTopic('output');
+    await setup.admin.createTopics([input, output]);
+    const inputIds = ['input-0', 'input-1', 'input-2'];
+    await setup.producer.send(inputIds.map((id) => ({ topic: input.name, key: id, value: id })));
+    const groupId = uniqueName('transformer');
+
+    // The middle input writes two records and then turns out bad: they must vanish, and its
+    // replacement must commit in their place, once, with the input's offset.
+    const reads = new Map<string, number>();
+    const worker = kit.connect();
+    await startTransformer(worker, groupId, input.name, async (message, transaction) => {
+      reads.set(message.offset, (reads.get(message.offset) ?? 0) + 1);
+      await transaction.send([outputOf(message, output.name, 'worker'), outputOf(message, output.name, 'worker, second record')]);
+      if (message.offset !== '1') return;
+      return replaceOutput((replacing) => replacing.send([outputOf(message, output.name, 'replacement')]));
+    });
+    await setup.producer.send([{ topic: input.name, key: 'end', value: 'end' }]);
+    const reader = new Inbox();
+    await setup.createConsumer({ groupId: uniqueName('reader') }).run({ topics: [output.name], fromBeginning: true, eachMessage: reader.add });
+    await reader.waitFor('the output of the last input', (messages) => messages.some((message) => message.key === 'end'));
+    await worker.close();
+
+    expect(reader.values(output.name)).toEqual([
+      'worker of input-0',
+      'worker, second record of input-0',
+      'replacement of input-1',
+      'worker of input-2',
+      'worker, second record of input-2',
+      'worker of end',
+      'worker, second record of end',
+    ]);
+    expect([...reads.values()]).toEqual([1, 1, 1, 1]);
+    await expect(setup.admin.fetchCommittedOffsets(groupId, input.name)).resolves.toEqual([{ partition: 0, offset: '4' }]);
   });
 
   it("does not redo the work a partition's previous holder committed after the consumer read its start offset", async () => {
@@ -124,7 +162,7 @@ async function startTransformer(
   messaging: Messaging,
   groupId: string,
   topic: string,
-  process: (message: IncomingMessage, transaction: Transaction) => Promise<void>,
+  process: (message: IncomingMessage, transaction: Transaction) => Promise<void | OutputReplacement>,
 ): Promise<void> {
   await messaging.createConsumer({ groupId, autoCommit: false }).run({
     topics: [topic],

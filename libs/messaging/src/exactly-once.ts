@@ -19,10 +19,32 @@ export interface ExactlyOnceOptions {
   readonly admin: Pick<MessagingAdmin, 'fetchCommittedOffsets'>;
   /**
    * Handles one message inside its own transaction, writing its output with `transaction.send`. The
-   * message's offset joins the transaction afterwards. Throwing aborts the transaction, and the
-   * message is delivered again: throw only for faults that a retry can cure.
+   * message's offset joins the transaction afterwards. Returning `replaceOutput(...)` aborts what it
+   * sent and commits the replacement with the offset instead. Throwing aborts the transaction, and
+   * the message is delivered again: throw only for faults that a retry can cure.
    */
-  readonly process: (message: IncomingMessage, transaction: Transaction, context: MessageContext) => Promise<void>;
+  readonly process: (message: IncomingMessage, transaction: Transaction, context: MessageContext) => Promise<void | OutputReplacement>;
+}
+
+/** Output sent for a message that must not become visible, and what to commit for the message instead. */
+export interface OutputReplacement {
+  readonly replacement: (transaction: Transaction) => Promise<void>;
+}
+
+/**
+ * For a message whose work went wrong after it sent output (a piece that failed half-way): the
+ * output so far is aborted and `replacement` (its failure, say) commits with the message's offset,
+ * in the next transaction of the same id, without reading the message again.
+ */
+export function replaceOutput(replacement: (transaction: Transaction) => Promise<void>): OutputReplacement {
+  return { replacement };
+}
+
+/** Carries a replacement out of the transaction it aborts. */
+class OutputDiscarded extends Error {
+  constructor(readonly replacement: OutputReplacement['replacement']) {
+    super('The output of this message is discarded for its replacement');
+  }
 }
 
 /**
@@ -45,11 +67,23 @@ export function exactlyOnceBatchHandler({ groupId, transactions, admin, process 
     }
     for (const message of messages) {
       if (!context.isRunning() || context.isStale()) return;
+      const consumed = { consumerGroupId: groupId, topic, partition, offset: offsetAfter(message) };
       try {
-        await transactions.withTransaction(transactionalId, async (transaction) => {
-          await process(message, transaction, { heartbeat: () => context.heartbeat() });
-          await transaction.sendOffsets({ consumerGroupId: groupId, topic, partition, offset: offsetAfter(message) });
-        });
+        await transactions
+          .withTransaction(transactionalId, async (transaction) => {
+            const outcome = await process(message, transaction, { heartbeat: () => context.heartbeat() });
+            if (outcome !== undefined) throw new OutputDiscarded(outcome.replacement);
+            await transaction.sendOffsets(consumed);
+          })
+          .catch(async (error: unknown) => {
+            if (!(error instanceof OutputDiscarded)) throw error;
+            // The id is ours until another holder registers it, so nothing can commit this offset in
+            // between; if one does, this commit is fenced and the message is read again by it.
+            await transactions.withTransaction(transactionalId, async (transaction) => {
+              await error.replacement(transaction);
+              await transaction.sendOffsets(consumed);
+            });
+          });
       } catch (error) {
         // The consumer has already fetched past this message; without the seek its next fetch would
         // skip it. The offset is exact when the abort succeeded; if instead the producer was dropped,

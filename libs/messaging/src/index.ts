@@ -1,6 +1,6 @@
 // The ports and the codec only: nothing here loads kafkajs. The composition root builds the Kafka
 // implementation from '@import-jobs/messaging/kafkajs'.
-export { exactlyOnceBatchHandler, transactionalIdFor, type ExactlyOnceOptions } from './exactly-once';
+export { exactlyOnceBatchHandler, replaceOutput, transactionalIdFor, type ExactlyOnceOptions, type OutputReplacement } from './exactly-once';
 export {
   jsonMessageCodec,
   type DecodeFailureReason,

@@ -1,8 +1,9 @@
 import { consoleLog, type Log } from '../shared/log';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { PieceFailureReason, PieceOutcome } from '@import-jobs/domain';
+import type { PieceOutcome } from '@import-jobs/domain';
 import {
   exactlyOnceBatchHandler,
+  replaceOutput,
   pieceResultCodec,
   quoted,
   quoteMessage,
@@ -84,10 +85,9 @@ export interface PieceWorker {
  * rebalances (see `exactlyOnceBatchHandler`). Resolves once the group has given it partitions.
  *
  * A failed piece keeps none of its records, yet its result and offset must still commit exactly
- * once: its transaction is aborted, the failure is remembered by the work item's offset, and the
- * redelivery of that offset that the abort causes commits the result alone, in a new transaction.
- * A worker that dies in between leaves the offset uncommitted, and whoever reads it next fails the
- * piece again from the source.
+ * once: its transaction is aborted and the result commits with the offset in the next one
+ * (`replaceOutput`). A worker that dies in between leaves the offset uncommitted, and whoever reads
+ * it next fails the piece again from the source.
  *
  * Faults a retry may cure (S3 busy, Kafka errors, a rebalance, the failures bucket unwritable) abort
  * the transaction and are thrown to the consumer, which reads the work item again after its backoff.
@@ -117,9 +117,7 @@ export async function startPieceWorker(options: PieceWorkerOptions): Promise<Pie
 function pieceBatchHandler(options: PieceWorkerOptions, stopping: AbortSignal): BatchHandler {
   const { messaging, s3, topics, groupId, failuresBucket, limits, readRetry, log = consoleLog, now = () => new Date(), admission, attempts = new AttemptLedger(), attemptLimits } = options;
   const validators = new RowValidators();
-  const awaitingResult = new FailedPiecesAwaitingResult();
-
-  const exactlyOnce = exactlyOnceBatchHandler({
+  return exactlyOnceBatchHandler({
     groupId,
     transactions: messaging.transactions,
     admin: messaging.admin,
@@ -133,11 +131,6 @@ function pieceBatchHandler(options: PieceWorkerOptions, stopping: AbortSignal): 
         return;
       }
       const item = decoded.message;
-      const failure = awaitingResult.take(message);
-      if (failure !== undefined) {
-        await transaction.send([resultMessage(topics.pieceResults, item, { kind: 'failed', reason: failure }, now())]);
-        return;
-      }
       const admitted = admission ? await admission(item, { topic: message.topic, partition: message.partition, offset: message.offset }) : 'import';
       if (admitted === 'skip') return;
       if (admitted === 'cancel') {
@@ -160,59 +153,14 @@ function pieceBatchHandler(options: PieceWorkerOptions, stopping: AbortSignal): 
         log.warn(`Piece ${item.piece.pieceId} of job ${item.jobId} is aborted and will be read again`, { ...positionOf(message), error: messageOf(error) });
         throw withRetriableFlag(error);
       }
+      const result = resultMessage(topics.pieceResults, item, outcome, now());
       if (outcome.kind === 'failed') {
-        awaitingResult.remember(message, outcome.reason);
-        throw new PieceRecordsDiscarded(item, outcome.reason);
+        log.warn(`Piece ${item.piece.pieceId} of job ${item.jobId} failed (${outcome.reason.code}); its records are discarded`, { reason: outcome.reason });
+        return replaceOutput((replacing) => replacing.send([result]));
       }
-      await transaction.send([resultMessage(topics.pieceResults, item, outcome, now())]);
+      await transaction.send([result]);
     },
   });
-
-  return async (batch, context) => {
-    try {
-      await exactlyOnce(batch, context);
-    } catch (error) {
-      // The abort was the point: the handler has already sought back to the work item, whose
-      // redelivery now records the failure. Anything else is a fault for the consumer to retry.
-      if (!(error instanceof PieceRecordsDiscarded)) throw error;
-      log.warn(error.message, { reason: error.reason });
-    }
-  };
-}
-
-/** Aborts the transaction of a failed piece, so that none of the records it sent become visible. */
-class PieceRecordsDiscarded extends Error {
-  override readonly name = 'PieceRecordsDiscarded';
-
-  constructor(
-    item: PieceWorkItem,
-    readonly reason: PieceFailureReason,
-  ) {
-    super(`Piece ${item.piece.pieceId} of job ${item.jobId} failed (${reason.code}); its records are discarded`);
-  }
-}
-
-/**
- * Failures of pieces whose transaction was aborted, waiting for the redelivery of their work item.
- * Bounded: an entry whose redelivery went to another member after a rebalance is never taken, and
- * dropping an old one costs only a second read of its source by whoever gets the work item.
- */
-class FailedPiecesAwaitingResult {
-  private readonly byPosition = new Map<string, PieceFailureReason>();
-
-  constructor(private readonly capacity = 1_000) {}
-
-  remember(message: IncomingMessage, reason: PieceFailureReason): void {
-    this.byPosition.set(positionKey(message), reason);
-    if (this.byPosition.size > this.capacity) this.byPosition.delete(this.byPosition.keys().next().value as string);
-  }
-
-  take(message: IncomingMessage): PieceFailureReason | undefined {
-    const key = positionKey(message);
-    const reason = this.byPosition.get(key);
-    this.byPosition.delete(key);
-    return reason;
-  }
 }
 
 function positionOf({ topic, partition, offset }: IncomingMessage): Record<string, unknown> {
