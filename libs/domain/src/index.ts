@@ -5,3 +5,4 @@ export * from './import-job';
 export * from './upload';
 export * from './admission';
 export * from './access';
+export * from './piece-lifecycle';

@@ -1,4 +1,4 @@
 export { FailureListWriteError } from './piece-failure-list';
 export { defaultPieceLimits, failureListLocation, processPiece, type PieceLimits, type PieceProcessorDeps } from './piece-processor';
-export { startPieceWorker, type PieceAdmission, type PieceWorker, type PieceWorkerOptions } from './piece-worker';
+export { startPieceWorker, type PieceWorker, type PieceWorkerOptions } from './piece-worker';
 export { RowValidators } from './row-validators';
