@@ -33,11 +33,12 @@ export const isOperationsPath = (url: string | undefined): boolean => /^\/(healt
  * nestjs-pino over pino-http: one log line per finished request (probes and scrapes excepted), and
  * every line logged while serving a request carries its `requestId`.
  */
-export function loggingModule(level: LogLevel, destination: DestinationStream = defaultLogDestination()): DynamicModule {
+export function loggingModule(level: LogLevel | undefined, destination: DestinationStream = defaultLogDestination()): DynamicModule {
   return LoggerModule.forRoot({
     pinoHttp: [
       {
-        level,
+        // A person at a terminal wants what needs attention; a log collector wants every request.
+        level: level ?? (process.stdout.isTTY ? 'warn' : 'info'),
         quietReqLogger: true,
         customAttributeKeys: { reqId: 'requestId' },
         autoLogging: { ignore: (request) => isOperationsPath(request.url) },
@@ -61,6 +62,7 @@ export function serviceLog(pinoLogger: PinoLogger | undefined): Log {
   if (pinoLogger === undefined) return nestLog('import-jobs');
   pinoLogger.setContext('import-jobs');
   return {
+    debug: (message, fields) => pinoLogger.debug({ ...fields }, message),
     info: (message, fields) => pinoLogger.info({ ...fields }, message),
     warn: (message, fields) => pinoLogger.warn({ ...fields }, message),
     error: (message, fields) => pinoLogger.error({ ...fields }, message),
@@ -71,6 +73,7 @@ function nestLog(context: string): Log {
   const logger = new Logger(context);
   const line = (message: string, fields?: Record<string, unknown>) => (fields ? `${message} ${JSON.stringify(fields)}` : message);
   return {
+    debug: (message, fields) => logger.debug(line(message, fields)),
     info: (message, fields) => logger.log(line(message, fields)),
     warn: (message, fields) => logger.warn(line(message, fields)),
     error: (message, fields) => logger.error(line(message, fields)),

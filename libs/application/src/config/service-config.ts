@@ -7,7 +7,8 @@ import { parseTenantGrants } from '../access/tenant-grants';
 export interface ServiceConfig {
   /** Every app serves HTTP here: the API, or only health and metrics for the worker and projector. */
   readonly http: { readonly host: string; readonly port: number };
-  readonly log: { readonly level: LogLevel };
+  /** Unset: `warn` when a person reads the log at a terminal, `info` when it goes to a collector. */
+  readonly log: { readonly level?: LogLevel };
   readonly kafka: {
     readonly brokers: readonly string[];
     readonly clientId: string;
@@ -184,7 +185,7 @@ export function loadServiceConfig(env: Env = process.env): ServiceConfig {
 
   const config: ServiceConfig = {
     http: { host: text('HOST', '127.0.0.1'), port: number('PORT', 3000, { min: 0, max: 65535, integer: true }) },
-    log: { level: oneOf('LOG_LEVEL', 'info', logLevels) },
+    log: env['LOG_LEVEL']?.trim() ? { level: oneOf('LOG_LEVEL', 'info', logLevels) } : {},
     kafka: {
       brokers,
       clientId: text('KAFKA_CLIENT_ID', 'import-jobs'),
