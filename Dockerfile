@@ -5,7 +5,7 @@
 FROM node:24-alpine AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# npm ci applies patches/ to its dependencies (patch-package): kafkajs's read_committed filter.
+# npm ci applies patches/ to its dependencies (patch-package): kafkajs's read_committed filter and its fast produce path.
 COPY patches patches
 RUN npm ci --no-audit --no-fund
 COPY nest-cli.json tsconfig.json tsconfig.build.json ./
