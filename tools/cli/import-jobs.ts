@@ -1,6 +1,13 @@
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { finalStatuses, ImportJobsApiError, ImportJobsClient, type ImportJobStatus, type JobResource, type RequestImportInput } from '@import-jobs/client';
+import { finalStatuses, ImportJobsApiError, type ImportJobStatus, type JobResource, type RequestImportInput } from '@import-jobs/client';
+import { ApiConnection, ApiUnreachableError } from './api-connection';
+import { exitCodeOfJob, exitCodes, exitCodesHelp, type ExitCode } from './exit-codes';
+import { followJobProgress, ProgressStreamLostError, type JobProgress } from './follow-progress';
+import { bar, byteSize, ProgressLine } from './progress-line';
+import { planJobs, UsageError, type PlannedJob } from './start-plan';
+import { uploadFile, type FileFormat, type LocalFile } from './upload-file';
 
 export interface CliIo {
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -14,64 +21,108 @@ interface GlobalOptions {
   readonly json?: boolean;
 }
 
+const intervalHelp = 'when stderr is not a terminal, at most one progress line this often (ms)';
+
 /**
  * `import-jobs <command>`: the REST API for people and scripts. Results go to stdout (`--json` for
- * the API's own JSON), progress and errors to stderr; the exit code is 0 only for success (for
- * `watch` and `start --watch`, a Completed job).
+ * the API's own JSON), progress and errors to stderr; the exit code tells the outcome (see
+ * `exitCodes`: for `watch` and `start --watch`, how the job ended).
  */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const print = (line: string) => io.stdout.write(`${line}\n`);
-  let exitCode = 0;
+  let exitCode: ExitCode = exitCodes.success;
   const program = new Command('import-jobs')
     .description('Start, follow and cancel import jobs over the import-jobs REST API')
     .option('--url <url>', 'the API (env: IMPORT_JOBS_URL)', io.env.IMPORT_JOBS_URL ?? 'http://127.0.0.1:3000')
     .option('--api-key <key>', 'an API key, sent as a Bearer token (env: IMPORT_JOBS_API_KEY)')
     .option('--json', "print the API's JSON instead of a summary")
+    .addHelpText('afterAll', exitCodesHelp)
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
-  const client = () => {
+  let connection: ApiConnection | undefined;
+  const api = () => {
     const { url, apiKey = io.env.IMPORT_JOBS_API_KEY } = program.opts<GlobalOptions>();
-    return new ImportJobsClient({ baseUrl: url, ...(apiKey && { apiKey }) });
+    return (connection ??= new ApiConnection(url, apiKey));
   };
+  const client = () => api().client;
   const asJson = () => program.opts<GlobalOptions>().json === true;
   const show = (value: unknown, summary: () => string) => print(asJson() ? JSON.stringify(value, null, 2) : summary());
-  const watch = async (jobId: string, intervalMs: number) => {
-    const bar = new ProgressBar(io.stderr);
-    const job = await client().watch(jobId, { intervalMs, onProgress: (seen) => bar.draw(seen) });
-    bar.done();
+  /** Follows the job's progress stream to its end; the job's exit code. */
+  const watch = async (jobId: string, intervalMs: number): Promise<ExitCode> => {
+    const line = new ProgressLine(io.stderr, intervalMs);
+    try {
+      await followJobProgress(api(), jobId, { onProgress: (progress) => line.update(jobProgressLine(progress)), onReconnect: (notice) => line.note(notice) });
+    } finally {
+      line.finish();
+    }
+    const job = await client().getJob(jobId);
     show(job, () => jobSummary(job));
-    if (job.status !== 'Completed') exitCode = 1;
+    return exitCodeOfJob(job.status);
+  };
+  const upload = async (file: LocalFile, intervalMs: number): Promise<string> => {
+    const line = new ProgressLine(io.stderr, intervalMs);
+    const draw = (sent: number) => line.update(`${file.name}  ${bar(sent, file.size)}  ${byteSize(sent)} of ${byteSize(file.size)}  ${file.size === 0 ? 100 : Math.floor((sent / file.size) * 100)}%`);
+    draw(0);
+    try {
+      return await uploadFile(api(), file, draw);
+    } finally {
+      line.finish();
+    }
+  };
+  /**
+   * The request importing an upload, sending the local file first. The client's request type
+   * names `sources` and `format` as required, as a JSON body naming S3 objects needs them; with
+   * `uploadId` the API takes the upload as the source, and its name as the format unless given.
+   */
+  const importOfUpload = async (job: Exclude<PlannedJob, { kind: 's3' }>, common: Omit<RequestImportInput, 'sources' | 'format'>, intervalMs: number) => {
+    const uploadId = job.kind === 'file' ? await upload(job.file, intervalMs) : job.uploadId;
+    return { ...common, uploadId, ...(job.format && { format: job.format }) } as RequestImportInput;
   };
 
   program
     .command('start')
-    .description('request an import; prints the job id')
-    .requiredOption('-s, --source <url...>', 's3://bucket/key of an object, or s3://bucket/prefix/ (ending in /) for every file under it')
+    .description('request an import of local files (uploaded, one job each) or S3 objects (one job together); prints each job id')
+    .argument('[sources...]', 'local files (CSV or NDJSON; a .gz is sent as it is) and s3://bucket/key URLs (s3://bucket/prefix/, ending in /, for every file under it)')
+    .option('-s, --source <source...>', 'the same as the arguments, kept for scripts that name their sources this way')
+    .option('--upload-id <id...>', 'an upload already started with POST /v1/uploads and sent: one job each')
     .requiredOption('-d, --destination <topic>', 'the Kafka topic the valid records go to')
-    .addOption(new Option('-f, --format <format>', 'the files’ format').choices(['CSV', 'JSON']).default('CSV'))
+    .addOption(new Option('-f, --format <format>', 'the files’ format (default: told by each name; CSV for S3 names that tell nothing)').choices(['CSV', 'JSON']))
     .option('-k, --key-field <field>', 'the record field that keys each Kafka record')
     .option('--schema <file>', 'a JSON Schema file every row must pass')
-    .option('--client-token <token>', 'makes a retried request land on the same job')
+    .option('--client-token <token>', 'makes a retried request land on the same job (one job only)')
     .option('--job-type <type>', 'a free label, e.g. CUSTOMERS')
     .option('--max-failed-row-ratio <ratio>', 'fail the job past this share of bad rows', Number)
-    .option('-w, --watch', 'then follow the job until it ends')
-    .option('--interval <ms>', 'how often --watch reads the job', Number, 1000)
-    .action(async (options: StartOptions) => {
-      const request: RequestImportInput = {
-        sources: options.source.map((url) => ({ url, type: url.endsWith('/') ? ('prefix' as const) : ('object' as const) })),
+    .option('-w, --watch', 'then follow each job until it ends; the exit code tells how the first that did not complete ended')
+    .option('--interval <ms>', intervalHelp, Number, 1000)
+    .action(async (given: string[], options: StartOptions) => {
+      const jobs = await planJobs({
+        sources: [...(options.source ?? []), ...given].map((source) => ({ given: source, path: pathFromCaller(source, io.env) })),
+        uploadIds: options.uploadId ?? [],
         format: options.format,
+      });
+      if (jobs.length > 1 && options.clientToken) throw new UsageError('--client-token names one job: start these jobs one at a time to give each a token');
+      const common = {
         destinationTopic: options.destination,
         ...(options.keyField && { keyField: options.keyField }),
-        ...(options.schema && { schema: JSON.parse(await readFile(options.schema, 'utf8')) as RequestImportInput['schema'] }),
+        ...(options.schema && { schema: JSON.parse(await readFile(pathFromCaller(options.schema, io.env), 'utf8')) as RequestImportInput['schema'] }),
         ...(options.clientToken && { clientToken: options.clientToken }),
         ...(options.jobType && { jobType: options.jobType }),
         ...(options.maxFailedRowRatio !== undefined && { failurePolicy: { maxFailedRowRatio: options.maxFailedRowRatio } }),
       };
-      const { job, created } = await client().requestImport(request);
-      if (asJson() && !options.watch) print(JSON.stringify(job, null, 2));
-      else print(job.id);
-      if (!created) io.stderr.write(`The client token names job ${job.id}, accepted before for the same request.\n`);
-      if (options.watch) await watch(job.id, options.interval);
+      const started: string[] = [];
+      for (const job of jobs) {
+        const request = job.kind === 's3' ? { ...common, sources: job.sources, format: job.format } : await importOfUpload(job, common, options.interval);
+        const { job: resource, created } = await client().requestImport(request);
+        if (asJson() && !options.watch) print(JSON.stringify(resource, null, 2));
+        else print(resource.id);
+        if (!created) io.stderr.write(`Job ${resource.id} was accepted before for the same request (its client token, or its upload's): nothing new started.\n`);
+        started.push(resource.id);
+      }
+      if (!options.watch) return;
+      for (const jobId of started) {
+        const ended = await watch(jobId, options.interval);
+        if (exitCode === exitCodes.success) exitCode = ended;
+      }
     });
 
   program
@@ -120,24 +171,45 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
   program
     .command('watch <jobId>')
-    .description('follow a job with a progress bar until it ends; exits 0 only if it completed')
-    .option('--interval <ms>', 'how often the job is read', Number, 1000)
-    .action(async (jobId: string, options: { interval: number }) => watch(jobId, options.interval));
+    .description("follow a job's progress stream with a progress bar until it ends, reconnecting if it drops; the exit code tells how it ended")
+    .option('--interval <ms>', intervalHelp, Number, 1000)
+    .action(async (jobId: string, options: { interval: number }) => {
+      exitCode = await watch(jobId, options.interval);
+    });
 
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode;
-    io.stderr.write(`import-jobs: ${error instanceof ImportJobsApiError || error instanceof Error ? error.message : String(error)}\n`);
-    return 1;
+    if (error instanceof CommanderError) return error.exitCode === 0 ? exitCodes.success : exitCodes.usage;
+    io.stderr.write(`import-jobs: ${error instanceof Error ? error.message : String(error)}\n`);
+    return exitCodeOfError(error);
   }
 }
 
+function exitCodeOfError(error: unknown): ExitCode {
+  if (error instanceof UsageError) return exitCodes.usage;
+  if (error instanceof ImportJobsApiError) return error.status === 401 ? exitCodes.unauthorized : exitCodes.refused;
+  if (error instanceof ProgressStreamLostError) return exitCodes.unreachable;
+  for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) {
+    if (cause instanceof ApiUnreachableError) return exitCodes.unreachable;
+  }
+  return exitCodes.refused;
+}
+
+/**
+ * `npm run cli` runs the command in the package's folder, wherever it was typed: a relative path
+ * means the folder npm was started in (`INIT_CWD`), as it does for the `bin` run directly.
+ */
+function pathFromCaller(path: string, env: NodeJS.ProcessEnv): string {
+  return resolve(env.INIT_CWD ?? '', path);
+}
+
 interface StartOptions {
-  source: string[];
+  source?: string[];
+  uploadId?: string[];
   destination: string;
-  format: 'CSV' | 'JSON';
+  format?: FileFormat;
   keyField?: string;
   schema?: string;
   clientToken?: string;
@@ -161,26 +233,11 @@ export function jobSummary(job: JobResource): string {
   return lines.join('\n');
 }
 
-/**
- * Pieces settled out of the total, drawn in place on a terminal; elsewhere (a log, a pipe) one line
- * per change, so that the record stays readable.
- */
-class ProgressBar {
-  private drawn = false;
-
-  constructor(private readonly out: NodeJS.WritableStream & { isTTY?: boolean }) {}
-
-  draw(job: JobResource): void {
-    const settled = job.pieces.completed + job.pieces.failed + job.pieces.cancelled;
-    const width = 30;
-    const filled = job.pieces.total === 0 ? (finalStatuses.includes(job.status) ? width : 0) : Math.round((settled / job.pieces.total) * width);
-    const line = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${settled}/${job.pieces.total} pieces  ${job.rows.processed} rows (${job.rows.failed} rejected)  ${job.status}`;
-    if (this.out.isTTY) this.out.write(`\r${line}\u001b[K`);
-    else this.out.write(`${line}\n`);
-    this.drawn = true;
-  }
-
-  done(): void {
-    if (this.drawn && this.out.isTTY) this.out.write('\n');
-  }
+/** Pieces settled out of the total, rows read and rejected, and the status. */
+function jobProgressLine(progress: JobProgress): string {
+  const { pieces, rows, status } = progress;
+  const settled = pieces.completed + pieces.failed + pieces.cancelled;
+  // Before planning a job has no pieces: an empty bar, where a finished job without pieces has a full one.
+  const drawn = pieces.total > 0 || finalStatuses.includes(status) ? bar(settled, pieces.total) : bar(0, 1);
+  return `${drawn} ${settled}/${pieces.total} pieces  ${rows.processed} rows (${rows.failed} rejected)  ${status}`;
 }
