@@ -15,7 +15,7 @@ import { defaultPieceLimits } from '@import-jobs/application/process-piece';
 import { gunzipChunks, keyOf, readCsvRows, readNdjsonRows, type RowResult } from '@import-jobs/formats';
 import type { OutgoingMessage, Transaction } from '@import-jobs/messaging';
 import { createKafkaMessaging } from '@import-jobs/messaging/kafkajs';
-import { createS3Client, readObjectRange } from '@import-jobs/sources';
+import { createS3Client, S3ObjectStore } from '@import-jobs/sources';
 import { librdkafkaTransactionalProducer } from './support/librdkafka';
 
 export interface LimitRunInput {
@@ -112,11 +112,11 @@ async function* objectInRanges(s3: S3Client, { bucket, key, gzip, pieceSizeBytes
   const size = head.ContentLength ?? 0;
   const etag = head.ETag ?? '';
   if (gzip) {
-    yield* readObjectRange(s3, { bucket, key, etag, range: 'whole' });
+    yield* new S3ObjectStore(s3).read({ bucket, key, etag }, 'whole');
     return;
   }
   for (let start = 0; start < size; start += pieceSizeBytes) {
-    yield* readObjectRange(s3, { bucket, key, etag, range: { start, end: Math.min(size, start + pieceSizeBytes) } });
+    yield* new S3ObjectStore(s3).read({ bucket, key, etag }, { start, end: Math.min(size, start + pieceSizeBytes) });
   }
 }
 

@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { Module } from '@nestjs/common';
 import { sha256Of } from '@import-jobs/application/access/api-keys';
 import { InfrastructureModule } from '@import-jobs/wiring/infrastructure.module';
@@ -19,8 +20,11 @@ import { launchChromium, type Browser } from './support/chromium';
 class WithoutWorkersAppModule {}
 
 const apiKey = 'acme-key-for-the-status-page';
-/** A test artefact: the page after a completed import (README shows a copy, docs/status-page.png). */
-const screenshotPath = '.cache/artefacts/status-page.png';
+/**
+ * The page with a finished job's charts open: a test artefact, or README's picture when
+ * `STATUS_PAGE_SCREENSHOT=docs/status-page.png` asks for it.
+ */
+const screenshotPath = process.env['STATUS_PAGE_SCREENSHOT'] ?? '.cache/artefacts/status-page.png';
 /** Every wait on the page: long enough for a loaded 2-core machine, short enough to fail clearly. */
 const timeout = 60_000;
 
@@ -41,9 +45,21 @@ describe('the status page at /ui, in Chromium', () => {
     return browser.page;
   };
 
+  /** Whatever the page logs as an error, throws, or has refused by its Content-Security-Policy. */
+  const problems: string[] = [];
+  const problemsWithoutKey: string[] = [];
+
   beforeAll(async () => {
     browser = await launchChromium();
+    page().on('console', (message) => {
+      if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+    });
+    page().on('pageerror', (error) => problems.push(`uncaught: ${error.message}`));
+    await page().addInitScript(cspViolationRecorder);
     await page().goto(`${suite.pipeline.url}/ui`);
+    // Opened without a key, the page lists nothing and asks for one: the listing's 401 is expected.
+    await page().locator('#problem', { hasText: 'Enter your API key above.' }).waitFor({ timeout });
+    problemsWithoutKey.push(...problems.splice(0));
     await page().fill('#api-key', apiKey);
     await page().click('#key-form button');
     await page().locator('#connection.live').waitFor({ timeout });
@@ -110,8 +126,6 @@ describe('the status page at /ui, in Chromium', () => {
     const report = await page().locator('#report-link').getAttribute('href');
     const csv = await (await fetch(report!)).text();
     expect(csv.trim().split('\n').length).toBeGreaterThan(file.invalid.length);
-    await mkdir('.cache/artefacts', { recursive: true });
-    await page().screenshot({ path: screenshotPath, fullPage: true });
 
     await row(jobId).click();
     const history = page().locator('#history li .event-type');
@@ -120,8 +134,85 @@ describe('the status page at /ui, in Chromium', () => {
     expect(await history.allTextContents()).toEqual(events.map((event) => event.type));
   });
 
+  it("draws a running job's rows per second as its progress arrives, then its pieces on a timeline, one bar per piece", async () => {
+    const { api } = suite;
+    // Without a worker the job waits, processing, until the page shows it: every piece it then
+    // imports reaches the open chart.
+    await worker?.app.close();
+    worker = undefined;
+    const jobId = await uploadThroughThePage('timeline.csv', cityFile('timeline', 300).body, { keyField: 'id' });
+    await shownStatus(jobId, 'Processing');
+    const total = (await api.as(`Bearer ${apiKey}`).getJob(jobId)).body.pieces.total;
+    expect(total).toBeGreaterThanOrEqual(5);
+    await page().evaluate(chartRecorder);
+    await row(jobId).click();
+    worker = await startSecondWorker(suite.pipeline);
+    await page().locator('#rate').waitFor({ timeout });
+    await shownStatus(jobId, 'Completed');
+
+    const drawn = (await page().evaluate('window.chartDraws')) as Array<{ status: string; points: number }>;
+    const whileProcessing = drawn.filter((draw) => draw.status === 'Processing').map((draw) => draw.points);
+    expect(new Set(whileProcessing.filter((points) => points > 0)).size).toBeGreaterThanOrEqual(2);
+    expect(whileProcessing).toEqual([...whileProcessing].sort((a, b) => a - b));
+    expect(await page().locator('#rate-chart polyline').count()).toBe(1);
+    expect(await page().locator('#rate-chart').getAttribute('aria-label')).toMatch(/^Rows per second of job .+: \d+ points over .+, latest .+, peak .+, 300 rows processed$/);
+
+    const bars = page().locator('#timeline-chart rect.piece');
+    await page().locator('#timeline').waitFor({ timeout });
+    const settled = (await api.as(`Bearer ${apiKey}`).history(jobId)).body.events.filter((event) => event.type === 'PieceCompleted');
+    expect(settled).toHaveLength(total);
+    expect(await bars.count()).toBe(total);
+    const titles = await bars.locator('title').allTextContents();
+    expect(titles.map((title) => /^piece (\S+):/.exec(title)?.[1]).sort()).toEqual(settled.map((event) => (event.data as { pieceId: string }).pieceId).sort());
+    const rowsShown = titles.map((title) => Number(/, (\d+) rows/.exec(title)?.[1]));
+    expect(rowsShown.reduce((sum, rows) => sum + rows, 0)).toBe(300);
+    expect(await page().locator('#timeline-chart').getAttribute('aria-label')).toContain(`its ${total} pieces, 300 rows`);
+
+    await mkdir(dirname(screenshotPath), { recursive: true });
+    await page().screenshot({ path: screenshotPath, fullPage: true });
+  });
+
+  it('logged no error, threw nothing and had nothing refused by its Content-Security-Policy', async () => {
+    expect(await page().evaluate('window.cspViolations')).toEqual([]);
+    expect(problemsWithoutKey).toEqual([expect.stringMatching(/^console: Failed to load resource: .*401/)]);
+    expect(problems).toEqual([]);
+  });
+
   itChecksEveryJobOfTheFile(suite);
 });
+
+/** Runs before the page's own script, on every document: notes what its CSP refuses. */
+const cspViolationRecorder = `
+  window.cspViolations = [];
+  document.addEventListener('securitypolicyviolation', (event) => window.cspViolations.push(event.violatedDirective + ' ' + event.blockedURI));
+`;
+
+/**
+ * Notes, for each time the page draws the open job's rate chart, the job's status and the chart's
+ * number of points. The page sets a row's status and then redraws the chart for every version it
+ * applies, and the observer lists changes in their order, with the values they replaced: so a burst
+ * of versions applied at once still shows one entry per version.
+ */
+const chartRecorder = `
+  window.chartDraws = [];
+  const chart = document.querySelector('#rate-chart');
+  let status;
+  const observer = new MutationObserver((records) => {
+    const pending = [];
+    for (const record of records) {
+      if (record.target === chart) pending.push({ kind: 'points', element: record.target, old: record.oldValue });
+      else if (record.target.matches('tr.selected')) pending.push({ kind: 'status', element: record.target, old: record.oldValue });
+    }
+    // Each record holds the value replaced; the value set is the next record's for the same element, or the current one.
+    pending.forEach((entry, index) => {
+      const later = pending.slice(index + 1).find((other) => other.element === entry.element);
+      const value = later ? later.old : entry.element.getAttribute(entry.kind === 'points' ? 'data-points' : 'data-status');
+      if (entry.kind === 'status') status = value;
+      else window.chartDraws.push({ status, points: Number(value) });
+    });
+  });
+  observer.observe(document.querySelector('main'), { subtree: true, attributes: true, attributeOldValue: true, attributeFilter: ['data-points', 'data-status'] });
+`;
 
 /**
  * Notes every value each job's progress bar shows, as the page draws it: the page draws a row

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { JobProgress } from '@import-jobs/read-model';
 import { Pool } from 'pg';
-import { harnessEnv } from '../../../../test/harness/env';
-import { peopleFile, peopleSchema } from '../../../../test/pipeline/support/fixture-files';
-import { itChecksEveryJobOfTheFile, usePipelineSuite } from '../../../../test/pipeline/support/pipeline-suite';
-import { createDestinationTopic } from '../../../../test/pipeline/support/topics';
-import { openSse, type ServerSentEvent, type SseConnection } from './testing/sse-client';
+import { harnessEnv } from '../harness/env';
+import { peopleFile, peopleSchema } from './support/fixture-files';
+import { itChecksEveryJobOfTheFile, usePipelineSuite } from './support/pipeline-suite';
+import { createDestinationTopic } from './support/topics';
+import { openSse, type ServerSentEvent, type SseConnection } from '../../libs/application/src/job-progress/testing/sse-client';
 
 const keys = { acme: 'acme-key-for-progress', globex: 'globex-key-for-progress' };
 const apiKeys = Object.entries(keys)

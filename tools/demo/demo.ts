@@ -18,11 +18,25 @@ with --exit it stops once the sample import has finished.`;
 
 const port = Number(process.env.PORT ?? 3000);
 const api = `http://127.0.0.1:${port}`;
-const schema = {
-  type: 'object',
-  required: ['id', 'email'],
-  properties: { id: { type: 'integer' }, email: { type: 'string', format: 'email' }, age: { type: 'integer', minimum: 0 } },
-};
+
+/** Where the sample goes, and the import of it: README's CLI example repeats them. */
+export const sample = {
+  file: join(__dirname, 'sample-customers.csv'),
+  bucket: 'demo',
+  key: 'customers/sample-customers.csv',
+  request: {
+    sources: [{ url: 's3://demo/customers/sample-customers.csv', type: 'object' }],
+    format: 'CSV',
+    destinationTopic: 'demo.customers',
+    keyField: 'id',
+    schema: {
+      type: 'object',
+      required: ['id', 'email'],
+      properties: { id: { type: 'integer' }, email: { type: 'string', format: 'email' }, age: { type: 'integer', minimum: 0 } },
+    },
+    metadata: { source: 'npm start' },
+  },
+} as const;
 
 interface JobStatus {
   readonly id: string;
@@ -72,22 +86,11 @@ async function importSample(env: Record<string, string>): Promise<JobStatus> {
     region: env.S3_REGION!,
     credentials: { accessKeyId: env.S3_ACCESS_KEY_ID!, secretAccessKey: env.S3_SECRET_ACCESS_KEY! },
   });
-  await s3.send(new CreateBucketCommand({ Bucket: 'demo' })).catch(() => undefined);
-  await s3.send(new PutObjectCommand({ Bucket: 'demo', Key: 'customers/sample-customers.csv', Body: await readFile(join(__dirname, 'sample-customers.csv')) }));
+  await s3.send(new CreateBucketCommand({ Bucket: sample.bucket })).catch(() => undefined);
+  await s3.send(new PutObjectCommand({ Bucket: sample.bucket, Key: sample.key, Body: await readFile(sample.file) }));
   s3.destroy();
 
-  const response = await fetch(`${api}/v1/imports`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      sources: [{ url: 's3://demo/customers/sample-customers.csv', type: 'object' }],
-      format: 'CSV',
-      destinationTopic: 'demo.customers',
-      keyField: 'id',
-      schema,
-      metadata: { source: 'npm start' },
-    }),
-  });
+  const response = await fetch(`${api}/v1/imports`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(sample.request) });
   let job = (await response.json()) as JobStatus;
   if (!response.ok) throw new Error(`The import was refused (${response.status}): ${JSON.stringify(job)}`);
   console.log(`\nPOST /v1/imports → ${response.status}, job ${job.id}`);
@@ -105,15 +108,22 @@ async function importSample(env: Record<string, string>): Promise<JobStatus> {
 }
 
 function printJob(job: JobStatus): void {
-  console.log(`\nJob ${job.id} ${job.status}: ${job.rows.imported} rows imported to topic demo.customers, ${job.rows.failed} rejected.`);
+  console.log(`\nJob ${job.id} ${job.status}: ${job.rows.imported} rows imported to topic ${sample.request.destinationTopic}, ${job.rows.failed} rejected.`);
   if (job.failureReason) console.log(`Reason: ${job.failureReason.message}`);
   for (const failure of job.failures) console.log(`  line ${failure.line}: ${failure.reason}`);
   console.log(`\nWhere to look next:`);
-  console.log(`  curl ${api}/v1/imports/${job.id}`);
-  console.log(`  curl ${api}/v1/imports`);
-  console.log(`  npm run cli -- --url ${api} status ${job.id}`);
-  console.log(`  ${api}/docs (the API, documented), ${api}/metrics, ${api}/health/ready`);
-  if (job.failedRecordReport) console.log(`  the failure report (expiring link): ${job.failedRecordReport}`);
+  for (const line of nextSteps(api, job)) console.log(`  ${line}`);
+}
+
+/** The commands and addresses printed after the sample import: a test runs each of them. */
+export function nextSteps(apiUrl: string, job: Pick<JobStatus, 'id' | 'failedRecordReport'>): string[] {
+  return [
+    `curl ${apiUrl}/v1/imports/${job.id}`,
+    `curl ${apiUrl}/v1/imports`,
+    `npm run cli -- --url ${apiUrl} status ${job.id}`,
+    `${apiUrl}/docs (the API, documented), ${apiUrl}/metrics, ${apiUrl}/health/ready`,
+    ...(job.failedRecordReport ? [`the failure report (expiring link): ${job.failedRecordReport}`] : []),
+  ];
 }
 
 async function stopApp(app: ChildProcess): Promise<void> {
@@ -125,12 +135,15 @@ async function stopApp(app: ChildProcess): Promise<void> {
   clearTimeout(forced);
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exitCode = 1;
-  },
-);
+// Imported by the tests for what it prints; run by `npm start`.
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      console.error(error instanceof Error ? error.message : error);
+      process.exitCode = 1;
+    },
+  );
+}

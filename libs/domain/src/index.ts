@@ -6,3 +6,4 @@ export * from './upload';
 export * from './admission';
 export * from './access';
 export * from './piece-lifecycle';
+export * from './csv-dialect';

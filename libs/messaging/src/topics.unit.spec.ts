@@ -10,6 +10,7 @@ describe('the topic names', () => {
       pieceResults: 'import-jobs.piece-results',
       jobEvents: 'import-jobs.job-events',
       deadLetters: 'import-jobs.dead-letters',
+      pieceProgress: 'import-jobs.piece-progress',
     });
   });
 

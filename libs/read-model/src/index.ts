@@ -11,7 +11,8 @@ export {
   type JobViewListener,
 } from './job-status/job-status-projector';
 export { defaultPageSize, JobStatusQueries, maxPageSize, type JobPage, type ListJobsOptions } from './job-status/job-status-queries';
-export { projectJobView, type EventMeta, type JobView } from './job-status/job-view';
+export { type EventMeta, type JobView } from './job-status/job-view';
+export { projectJobStream } from './job-status/stored-job-events';
 export type { JobViewFilter, JobViewReader } from './job-status/job-view-reader';
 export type { JobViewChange, JobViewChangeListener, JobViewChangeListening } from './job-status/job-view-notifications';
 export {

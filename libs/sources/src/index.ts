@@ -1,3 +1,23 @@
+export {
+  ObjectAccessDeniedError,
+  ObjectChangedError,
+  ObjectNotFoundError,
+  ObjectRefusedError,
+  ObjectStoreError,
+  ObjectStoreUnavailableError,
+  ObjectTooLargeError,
+  objectUrl,
+  type ListOptions,
+  type ObjectListPage,
+  type ObjectLocation,
+  type ObjectRange,
+  type ObjectStore,
+  type ObjectStoreErrorCode,
+  type ObjectVersion,
+  type ReadOptions,
+  type StoredObject,
+  type WriteOptions,
+} from './object-store';
+export { listSourceObjects, sourceFileExtensions, type ListSourceObjectsOptions, type SourceObject } from './list-source-objects';
 export { createS3Client, type S3ConnectionConfig } from './s3/s3-client';
-export { readObjectRange, defaultReadRetryPolicy, SourceReadError, SourceChangedError, SourceNotFoundError, SourceUnreadableError, SourceUnavailableError, type ObjectRange, type ObjectRangeRequest, type ObjectVersion, type SourceReadErrorCode } from './s3/object-range-reader';
-export { listSourceObjects, sourceFileExtensions, type ListSourceObjectsOptions, type SourceObject } from './s3/list-source-objects';
+export { defaultReadRetryPolicy, S3ObjectStore, type S3ObjectStoreOptions } from './s3/s3-object-store';

@@ -3,14 +3,20 @@ import { BucketAlreadyOwnedByYou, CreateBucketCommand, HeadBucketCommand, type S
 import { EventStoreDBEventStore, PostgreSqlEventStore, type EventStore } from '@import-jobs/event-store';
 import { importJobTopics, type ImportJobTopics, type Messaging } from '@import-jobs/messaging';
 import { createKafkaMessaging } from '@import-jobs/messaging/kafkajs';
-import { createS3Client } from '@import-jobs/sources';
+import { createS3Client, S3ObjectStore, type ObjectStore } from '@import-jobs/sources';
 import { PinoLogger } from 'nestjs-pino';
 import { loadServiceConfig, type ServiceConfig } from '@import-jobs/application/config/service-config';
 import { ApiKeys } from '@import-jobs/application/access/api-keys';
-import { API_KEYS, EVENT_STORE, IMPORT_JOB_COMMANDS, LOG, MESSAGING, S3_CLIENT, SERVICE_CONFIG, TOPICS } from '@import-jobs/application/di-tokens';
+import { API_KEYS, EVENT_STORE, IMPORT_JOB_COMMANDS, LOG, MESSAGING, OBJECT_STORE, SERVICE_CONFIG, TOPICS } from '@import-jobs/application/di-tokens';
 import { ImportJobCommands } from '@import-jobs/application/import-job/import-job-commands';
 import { serviceLog } from './logging';
 import type { Log } from '@import-jobs/application/shared/log';
+
+/**
+ * The S3 client behind the object store: the wiring's own, to create the service's buckets and to
+ * close. Tests reach the app's client through it, to arrange buckets and watch what the app sends.
+ */
+export const S3_CONNECTION = Symbol('S3Connection');
 
 async function openEventStore(config: ServiceConfig): Promise<EventStore> {
   if (config.eventStore.kind === 'eventstoredb') return EventStoreDBEventStore.fromConnectionString(config.eventStore.url);
@@ -30,6 +36,8 @@ async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
     });
   }
 }
+
+const pieceProgressRetentionMs = 60 * 60 * 1000;
 
 /**
  * The adapters behind every port, opened once per process and closed on shutdown. The all-in-one
@@ -55,7 +63,7 @@ async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
           log: (entry) => log[entry.level](`${entry.namespace}: ${entry.message}`, { ...entry.details }) }),
     },
     {
-      provide: S3_CLIENT,
+      provide: S3_CONNECTION,
       inject: [SERVICE_CONFIG],
       useFactory: async (config: ServiceConfig) => {
         const s3 = createS3Client(config.s3);
@@ -64,16 +72,17 @@ async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
         return s3;
       },
     },
+    { provide: OBJECT_STORE, inject: [S3_CONNECTION], useFactory: (s3: S3Client): ObjectStore => new S3ObjectStore(s3) },
     { provide: IMPORT_JOB_COMMANDS, inject: [EVENT_STORE], useFactory: (store: EventStore) => new ImportJobCommands(store) },
     { provide: API_KEYS, inject: [SERVICE_CONFIG], useFactory: (config: ServiceConfig) => new ApiKeys(config.apiKeys) },
   ],
-  exports: [SERVICE_CONFIG, LOG, TOPICS, EVENT_STORE, MESSAGING, S3_CLIENT, IMPORT_JOB_COMMANDS, API_KEYS],
+  exports: [SERVICE_CONFIG, LOG, TOPICS, EVENT_STORE, MESSAGING, OBJECT_STORE, IMPORT_JOB_COMMANDS, API_KEYS],
 })
 export class InfrastructureModule implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(MESSAGING) private readonly messaging: Messaging,
-    @Inject(S3_CLIENT) private readonly s3: S3Client,
+    @Inject(S3_CONNECTION) private readonly s3: S3Client,
     @Inject(TOPICS) private readonly topics: ImportJobTopics,
     @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
   ) {}
@@ -82,7 +91,7 @@ export class InfrastructureModule implements OnModuleInit, OnApplicationShutdown
   async onModuleInit(): Promise<void> {
     const { partitions, replicationFactor } = this.config.kafka;
     const topic = (name: string, count = partitions) => ({ name, partitions: count, replicationFactor });
-    const { commands, commandRejections, pieces, pieceResults, jobEvents, deadLetters } = this.topics;
+    const { commands, commandRejections, pieces, pieceResults, jobEvents, deadLetters, pieceProgress } = this.topics;
     await this.messaging.admin.createTopics([
       topic(commands),
       topic(commandRejections),
@@ -91,6 +100,8 @@ export class InfrastructureModule implements OnModuleInit, OnApplicationShutdown
       topic(pieceResults),
       topic(jobEvents),
       topic(deadLetters),
+      // Figures of pieces in hand are stale within seconds: nobody reads them back later.
+      { ...topic(pieceProgress), config: { 'retention.ms': String(pieceProgressRetentionMs) } },
     ]);
   }
 

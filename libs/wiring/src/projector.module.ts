@@ -1,11 +1,11 @@
 import { Inject, Injectable, Module } from '@nestjs/common';
-import type { S3Client } from '@aws-sdk/client-s3';
 import type { EventStore } from '@import-jobs/event-store';
+import type { ObjectStore } from '@import-jobs/sources';
 import type { ImportJobTopics, Messaging } from '@import-jobs/messaging';
 import { AttemptLedger } from '@import-jobs/retry';
 import { jobStatusProjectionName, startJobStatusProjector, type PostgreSqlJobViews } from '@import-jobs/read-model';
 import type { ServiceConfig } from '@import-jobs/application/config/service-config';
-import { EVENT_STORE, IMPORT_JOB_COMMANDS, JOB_VIEWS, LOG, MESSAGING, S3_CLIENT, SERVICE_CONFIG, TOPICS } from '@import-jobs/application/di-tokens';
+import { EVENT_STORE, IMPORT_JOB_COMMANDS, JOB_VIEWS, LOG, MESSAGING, OBJECT_STORE, SERVICE_CONFIG, TOPICS } from '@import-jobs/application/di-tokens';
 import { startFinisher } from '@import-jobs/application/finish-import/finisher';
 import type { ImportJobCommands } from '@import-jobs/application/import-job/import-job-commands';
 import { startPlanner } from '@import-jobs/application/plan-import/planner';
@@ -34,14 +34,14 @@ class ProjectorTasks extends BackgroundTasks {
     @Inject(JOB_VIEWS) private readonly views: PostgreSqlJobViews,
     @Inject(MESSAGING) private readonly messaging: Messaging,
     @Inject(TOPICS) private readonly topics: ImportJobTopics,
-    @Inject(S3_CLIENT) private readonly s3: S3Client,
+    @Inject(OBJECT_STORE) private readonly objectStore: ObjectStore,
     @Inject(IMPORT_JOB_COMMANDS) private readonly commands: ImportJobCommands,
   ) {
     super(log);
   }
 
   protected tasks() {
-    const { store, views, messaging, topics, s3, commands, log, config } = this;
+    const { store, views, messaging, topics, objectStore, commands, log, config } = this;
     return [
       ['job-status projector', () => startJobStatusProjector({ store, views, projectionName: jobStatusProjectionName })],
       [
@@ -50,7 +50,7 @@ class ProjectorTasks extends BackgroundTasks {
           startPlanner({
             store,
             commands,
-            s3,
+            objectStore,
             producer: messaging.producer,
             topics,
             targetPieceBytes: config.pieceSizeBytes,
@@ -65,7 +65,7 @@ class ProjectorTasks extends BackgroundTasks {
           startFinisher({
             store,
             commands,
-            s3,
+            objectStore,
             reportsBucket: config.reportsBucket,
             log,
             deadLetters: { producer: messaging.producer, topic: topics.deadLetters },

@@ -1,10 +1,10 @@
 import { Inject, Injectable, Module, Optional } from '@nestjs/common';
-import type { S3Client } from '@aws-sdk/client-s3';
 import type { ImportJobTopics, Messaging } from '@import-jobs/messaging';
 import { AttemptLedger } from '@import-jobs/retry';
 import type { EventStore } from '@import-jobs/event-store';
+import type { ObjectStore } from '@import-jobs/sources';
 import type { ServiceConfig } from '@import-jobs/application/config/service-config';
-import { EVENT_STORE, IMPORT_JOB_COMMANDS, LOG, MESSAGING, S3_CLIENT, SERVICE_CONFIG, TOPICS } from '@import-jobs/application/di-tokens';
+import { EVENT_STORE, IMPORT_JOB_COMMANDS, LOG, MESSAGING, OBJECT_STORE, SERVICE_CONFIG, TOPICS } from '@import-jobs/application/di-tokens';
 import type { ImportJobCommands } from '@import-jobs/application/import-job/import-job-commands';
 import { measuredPieceTransactions } from './metrics/measured-messaging';
 import { serviceConsumerGroups, ServiceMetrics } from './metrics/service-metrics';
@@ -30,7 +30,7 @@ class WorkerTasks extends BackgroundTasks {
     @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
     @Inject(MESSAGING) private readonly messaging: Messaging,
     @Inject(TOPICS) private readonly topics: ImportJobTopics,
-    @Inject(S3_CLIENT) private readonly s3: S3Client,
+    @Inject(OBJECT_STORE) private readonly objectStore: ObjectStore,
     @Inject(IMPORT_JOB_COMMANDS) private readonly commands: ImportJobCommands,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     // Absent when the module runs in a bare application context, without the operations module.
@@ -40,7 +40,7 @@ class WorkerTasks extends BackgroundTasks {
   }
 
   protected tasks() {
-    const { messaging, topics, s3, commands, store, log, config, metrics } = this;
+    const { messaging, topics, objectStore, commands, store, log, config, metrics } = this;
     const groups = serviceConsumerGroups(config.kafka.topicPrefix, topics);
     return [
       [
@@ -48,7 +48,7 @@ class WorkerTasks extends BackgroundTasks {
         () =>
           startPieceWorker({
             messaging: metrics ? measuredPieceTransactions(messaging, metrics, topics.pieceResults) : messaging,
-            s3,
+            objectStore,
             topics,
             groupId: groups.pieceWorkers.groupId,
             failuresBucket: config.reportsBucket,

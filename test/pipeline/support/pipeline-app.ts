@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { INestApplicationContext, Type } from '@nestjs/common';
 import { startHttpApp } from '@import-jobs/wiring/bootstrap';
-import { EVENT_STORE, JOB_VIEWS, S3_CLIENT, TOPICS } from '@import-jobs/application/di-tokens';
+import { EVENT_STORE, JOB_VIEWS, TOPICS } from '@import-jobs/application/di-tokens';
+import { S3_CONNECTION } from '@import-jobs/wiring/infrastructure.module';
 import type { EventStore } from '@import-jobs/event-store';
 import type { ImportJobTopics } from '@import-jobs/messaging';
 import type { PostgreSqlJobViews } from '@import-jobs/read-model';
@@ -109,7 +110,7 @@ export async function startPipelineApp({
     topics: app.get<ImportJobTopics>(TOPICS),
     store: app.get<EventStore>(EVENT_STORE),
     views: app.get<PostgreSqlJobViews>(JOB_VIEWS),
-    s3: app.get<S3Client>(S3_CLIENT),
+    s3: app.get<S3Client>(S3_CONNECTION),
     log,
   };
 }

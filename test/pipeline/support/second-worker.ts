@@ -1,7 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { S3_CLIENT } from '@import-jobs/application/di-tokens';
+import { S3_CONNECTION } from '@import-jobs/wiring/infrastructure.module';
 import type { Messaging } from '@import-jobs/messaging';
 import { ImportWorkerAppModule } from '../../../apps/import-worker/src/import-worker.module';
 import { eventually } from './deadline';
@@ -34,7 +34,7 @@ export async function startSecondWorker({ topics, log }: PipelineApp): Promise<S
   await eventually('the second worker to join the piece-workers group', async () => (joined ? true : undefined), {
     explain: () => log.recentProblems(),
   });
-  return { app, s3: app.get<S3Client>(S3_CLIENT) };
+  return { app, s3: app.get<S3Client>(S3_CONNECTION) };
 }
 
 function isMessaging(instance: unknown): instance is Messaging {

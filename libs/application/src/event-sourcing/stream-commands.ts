@@ -10,11 +10,21 @@ import {
 } from '@import-jobs/event-store';
 import { uuidV5 } from '../import-job/uuid-v5';
 
+/**
+ * What a stored event is to an aggregate: events it folds (an older version may stand for several
+ * current ones), an event of its kind that cannot be read, or an event of another kind.
+ */
+export type StoredEventReading<Event> =
+  | { readonly kind: 'event'; readonly events: readonly Event[] }
+  | { readonly kind: 'unreadable'; readonly type: string; readonly problem: string }
+  | { readonly kind: 'foreign' };
+
 /** How one kind of aggregate lives in the store: its stream, how stored events read back, their ids. */
 export interface StreamModel<Command, Event, State> {
   readonly decider: Decider<Command, Event, State>;
   readonly streamId: (id: string) => string;
-  readonly parse: (stored: RecordedEvent) => Event | undefined;
+  /** The same reading every projection of the aggregate makes, so that both fold one state. */
+  readonly parse: (stored: RecordedEvent) => StoredEventReading<Event>;
   /** The event's logical identity within its stream; the stored id is a UUIDv5 of stream and identity. */
   readonly identity: (event: Event) => string;
 }
@@ -23,6 +33,14 @@ export interface Loaded<Event, State> {
   readonly state: State;
   readonly events: readonly Event[];
   readonly revision: bigint | undefined;
+  /** Events of the stream that could not be read: left out of `state`, and no command is decided while any is there. */
+  readonly unreadable: readonly UnreadableEvent[];
+}
+
+export interface UnreadableEvent {
+  readonly revision: bigint;
+  readonly type: string;
+  readonly problem: string;
 }
 
 export interface Outcome<Event, State> {
@@ -44,8 +62,31 @@ export class CommandContentionError extends Error {
   }
 }
 
-export function storedEventId(streamId: string, identity: string): string {
-  return uuidV5(`${streamId}/${identity}`);
+/**
+ * Raised instead of deciding on a stream that holds an event the aggregate cannot read. The state
+ * is folded without that event, as every projection folds it, so readers of either side agree on
+ * what the job is; but deciding on it could append what the unread event contradicts (a second
+ * result for a piece it settled, a second end to the job), and its stored id may be the one the
+ * decision would take, which would look like contention on every attempt. Not retriable: reading it
+ * again reads the same bytes. The fix is in the stream (an upcaster, or a corrected event).
+ */
+export class UnreadableStreamError extends Error {
+  readonly code = 'UNREADABLE_STREAM';
+  readonly retriable = false;
+
+  constructor(
+    readonly streamId: string,
+    readonly unreadable: readonly UnreadableEvent[],
+  ) {
+    const [first] = unreadable;
+    super(`stream ${streamId} holds ${unreadable.length} event(s) that cannot be read, the first at revision ${first?.revision} (${first?.type}): ${first?.problem}`);
+  }
+}
+
+/** The stored form of an event: the same logical event (its identity in its stream) always gets the same id. */
+function toEventToAppend(streamId: string, identity: string, event: { readonly type: string; readonly data: object }): EventToAppend {
+  // Domain events are plain JSON by construction (strings, numbers, arrays, records).
+  return { id: uuidV5(`${streamId}/${identity}`), type: event.type, data: event.data as unknown as JsonObject };
 }
 
 /**
@@ -77,11 +118,18 @@ export class StreamCommands<Command, Event extends { readonly type: string; read
     const known = this.loaded.get(streamId);
     const tail = await this.store.readStream(streamId, known?.revision === undefined ? {} : { fromRevision: known.revision + 1n });
     if (known !== undefined && tail.length === 0) return known;
-    const added = tail.map(this.model.parse).filter((event): event is Event => event !== undefined);
+    const added: Event[] = [];
+    const unreadable: UnreadableEvent[] = [];
+    for (const recorded of tail) {
+      const reading = this.model.parse(recorded);
+      if (reading.kind === 'event') added.push(...reading.events);
+      else if (reading.kind === 'unreadable') unreadable.push({ revision: recorded.streamRevision, type: reading.type, problem: reading.problem });
+    }
     const loaded: Loaded<Event, State> = {
       state: added.reduce(this.model.decider.evolve, known?.state ?? this.model.decider.initialState()),
       events: known === undefined ? added : [...known.events, ...added],
       revision: tail.at(-1)?.streamRevision ?? known?.revision,
+      unreadable: known === undefined ? unreadable : [...known.unreadable, ...unreadable],
     };
     if (loaded.revision !== undefined) this.remember(streamId, loaded);
     return loaded;
@@ -100,12 +148,13 @@ export class StreamCommands<Command, Event extends { readonly type: string; read
   async execute(id: string, command: Command, check: (state: State) => void = () => undefined): Promise<Outcome<Event, State>> {
     const streamId = this.model.streamId(id);
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
-      const { state, revision } = await this.load(id);
+      const { state, revision, unreadable } = await this.load(id);
       check(state);
+      if (unreadable.length > 0) throw new UnreadableStreamError(streamId, unreadable);
       const appended = this.model.decider.decide(command, state);
       if (appended.length === 0) return { state, appended, position: undefined };
       try {
-        const result = await this.store.appendToStream(streamId, appended.map((event) => this.toAppend(streamId, event)), {
+        const result = await this.store.appendToStream(streamId, appended.map((event) => toEventToAppend(streamId, this.model.identity(event), event)), {
           expectedRevision: revision ?? 'no_stream',
         });
         return { state: appended.reduce(this.model.decider.evolve, state), appended, position: result.position };
@@ -114,10 +163,5 @@ export class StreamCommands<Command, Event extends { readonly type: string; read
       }
     }
     throw new CommandContentionError(streamId, this.maxAttempts);
-  }
-
-  private toAppend(streamId: string, event: Event): EventToAppend {
-    // Domain events are plain JSON by construction (strings, numbers, arrays, records).
-    return { id: storedEventId(streamId, this.model.identity(event)), type: event.type, data: event.data as unknown as JsonObject };
   }
 }

@@ -1,10 +1,10 @@
-import type { S3Client } from '@aws-sdk/client-s3';
-import { asImportJobEvent, DomainError } from '@import-jobs/domain';
+import { DomainError, failureListsToReport, needsFinishing, parseJobStreamEvent } from '@import-jobs/domain';
 import { runCheckpointedSubscription, type EventStore, type RecordedEvent, type Subscription } from '@import-jobs/event-store';
 import type { ImportJobCommands } from '../import-job/import-job-commands';
 import type { Log } from '../shared/log';
 import { sendDeadLetter, type MessageProducer } from '@import-jobs/messaging';
 import { isMarkedRetriable, retry, type AttemptLedger } from '@import-jobs/retry';
+import type { ObjectStore } from '@import-jobs/sources';
 import { failureListLocation } from '../process-piece/piece-processor';
 import { writeFailureReport } from './failure-report';
 
@@ -15,7 +15,7 @@ export interface FinisherOptions {
   /** Failed attempts per event, held across the finisher's restarts by its owner. */
   readonly attempts?: AttemptLedger;
   readonly commands: ImportJobCommands;
-  readonly s3: S3Client;
+  readonly objectStore: ObjectStore;
   readonly reportsBucket: string;
   readonly log: Log;
   readonly subscriptionId?: string;
@@ -31,9 +31,10 @@ export function startFinisher(options: FinisherOptions): Subscription {
     subscriptionId,
     ...(options.attempts && { attempts: options.attempts }),
     onEvent: async (recorded: RecordedEvent) => {
-      const event = asImportJobEvent(recorded);
-      if (event?.type !== 'ImportCompleting.v1' && event?.type !== 'ImportFailing.v1') return;
-      await retry(() => finishImport(event.data.jobId, options), { attempts: 5, baseDelayMs: 200, isRetriable: isMarkedRetriable });
+      const parsed = parseJobStreamEvent(recorded);
+      const closing = parsed.kind === 'event' ? parsed.events.find((event) => event.type === 'ImportCompleting.v1' || event.type === 'ImportFailing.v1') : undefined;
+      if (closing === undefined) return;
+      await retry(() => finishImport(closing.data.jobId, options), { attempts: 5, baseDelayMs: 200, isRetriable: isMarkedRetriable });
     },
     settle: async (recorded, error, attempts) => {
       log.error('A job could not be finished; it goes to the dead letters', { streamId: recorded.streamId, attempts, error: String(error) });
@@ -46,20 +47,17 @@ export function startFinisher(options: FinisherOptions): Subscription {
   });
 }
 
-async function finishImport(jobId: string, { commands, s3, reportsBucket, log }: FinisherOptions): Promise<void> {
+async function finishImport(jobId: string, { commands, objectStore, reportsBucket, log }: FinisherOptions): Promise<void> {
   const { job, events } = await commands.load(jobId);
-  if (job.status !== 'Completing' && job.status !== 'Failing') return;
-  // Only where the job's own pieces write: a location a result names anywhere else (another job's
-  // list, another bucket) is never read into this job's report.
-  const pieceFailureLists = events.flatMap((event) =>
-    event.type === 'PieceCompleted.v1' && event.data.failureListLocation && isFailureListOf(event.data.failureListLocation, reportsBucket, jobId, event.data.pieceId)
-      ? [event.data.failureListLocation]
-      : [],
-  );
+  if (!needsFinishing(job)) return;
+  const pieceFailureLists = failureListsToReport(events, (pieceId) => {
+    const { bucket, key } = failureListLocation(reportsBucket, jobId, pieceId);
+    return `s3://${bucket}/${key}`;
+  });
   const failureReport =
     pieceFailureLists.length === 0
       ? undefined
-      : await writeFailureReport(s3, { pieceFailureLists, bucket: reportsBucket, key: `${jobId}/failure-report.csv` });
+      : await writeFailureReport(objectStore, { pieceFailureLists, bucket: reportsBucket, key: `${jobId}/failure-report.csv` });
   try {
     await commands.execute({
       type: 'FinishImport.v1',
@@ -70,9 +68,4 @@ async function finishImport(jobId: string, { commands, s3, reportsBucket, log }:
     if (!(error instanceof DomainError)) throw error;
     log.warn('Finishing refused by the job', { jobId, code: error.code, reason: error.message });
   }
-}
-
-function isFailureListOf(url: string, reportsBucket: string, jobId: string, pieceId: string): boolean {
-  const { bucket, key } = failureListLocation(reportsBucket, jobId, pieceId);
-  return url === `s3://${bucket}/${key}`;
 }

@@ -9,6 +9,7 @@ import {
   type PieceSpec,
 } from '@import-jobs/domain';
 import { PostgreSqlEventStore } from '@import-jobs/event-store';
+import { projectJobStream } from '@import-jobs/read-model';
 import { harnessEnv } from '../../../../test/harness/env';
 import { ImportJobCommands } from './import-job-commands';
 
@@ -74,6 +75,23 @@ describe('import job commands on the PostgreSQL event store', () => {
     const last = await commands.execute(pieceResult(jobId, 'piece-3', completed(3)));
     expect(last.appended.map((event) => event.type)).toEqual(['PieceCompleted.v1', 'ImportCompleting.v1']);
     expect((await new ImportJobCommands(store).load(jobId)).job).toEqual(last.job);
+  });
+
+  it('folds a stream holding an event it cannot read as the read model does, and decides nothing on it', async () => {
+    const jobId = await plannedJob(2);
+    await commands.execute(pieceResult(jobId, 'piece-1', completed(4)));
+    // A result whose counts no release writes: more failed rows than processed.
+    const spoilt = { jobId, pieceId: 'piece-2', rowsProcessed: 1, rowsFailed: 5, bytesProcessed: 100, firstFailures: [], occurredAt: now() };
+    await store.appendToStream(importJobStreamId(jobId), [{ id: randomUUID(), type: 'PieceCompleted.v1', data: spoilt }]);
+
+    const loaded = await new ImportJobCommands(store).load(jobId);
+    const view = projectJobStream(await store.readStream(importJobStreamId(jobId)));
+
+    expect(loaded.unreadable).toEqual([{ revision: 5n, type: 'PieceCompleted.v1', problem: expect.stringContaining('rowsFailed') }]);
+    expect(loaded.job).toMatchObject({ status: 'Processing', pieceCounts: { total: 2, completed: 1 }, rows: { processed: 4, failed: 0 } });
+    expect(view).toMatchObject({ status: 'Processing', pieces: { total: 2, completed: 1 }, rows: { processed: 4, failed: 0 } });
+    await expect(commands.execute(pieceResult(jobId, 'piece-2', completed(1)))).rejects.toMatchObject({ code: 'UNREADABLE_STREAM', retriable: false });
+    expect(await storedTypes(jobId)).toHaveLength(6);
   });
 
   async function plannedJob(pieceCount: number): Promise<string> {

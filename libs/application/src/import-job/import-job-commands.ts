@@ -1,26 +1,20 @@
 import {
-  asImportJobEvent,
   eventIdentity,
   importJobDecider,
   importJobStreamId,
   NotFoundError,
+  parseJobStreamEvent,
   type ImportJob,
   type ImportJobCommand,
   type ImportJobEvent,
 } from '@import-jobs/domain';
-import type { EventStore, GlobalPosition } from '@import-jobs/event-store';
-import { StreamCommands } from '../event-sourcing/stream-commands';
+import type { EventStore } from '@import-jobs/event-store';
+import { StreamCommands, type Loaded, type Outcome } from '../event-sourcing/stream-commands';
 
 export { CommandContentionError } from '../event-sourcing/stream-commands';
 
-export interface CommandOutcome {
-  /** The job after the command. */
-  readonly job: ImportJob;
-  /** What the command appended; empty when it changed nothing (a redelivery, a repeated request). */
-  readonly appended: readonly ImportJobEvent[];
-  /** Where the append landed, for callers that wait until a projection has caught up. */
-  readonly position: GlobalPosition | undefined;
-}
+/** `Outcome`, its state named for what it is: the job after the command. */
+export type CommandOutcome = Omit<Outcome<ImportJobEvent, ImportJob>, 'state'> & { readonly job: ImportJob };
 
 /** The import job's commands: decided on the job's stream, appended at the revision they were decided on. */
 export class ImportJobCommands {
@@ -29,14 +23,14 @@ export class ImportJobCommands {
   constructor(store: EventStore, maxAttempts = 10) {
     this.streams = new StreamCommands(
       store,
-      { decider: importJobDecider, streamId: importJobStreamId, parse: asImportJobEvent, identity: eventIdentity },
+      { decider: importJobDecider, streamId: importJobStreamId, parse: parseJobStreamEvent, identity: eventIdentity },
       maxAttempts,
     );
   }
 
-  async load(jobId: string): Promise<{ job: ImportJob; events: readonly ImportJobEvent[]; revision: bigint | undefined }> {
-    const { state, events, revision } = await this.streams.load(jobId);
-    return { job: state, events, revision };
+  async load(jobId: string): Promise<Omit<Loaded<ImportJobEvent, ImportJob>, 'state'> & { readonly job: ImportJob }> {
+    const { state, ...loaded } = await this.streams.load(jobId);
+    return { job: state, ...loaded };
   }
 
   /**

@@ -1,11 +1,12 @@
-import { Controller, Get, Inject, Param } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import { QueryBus, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
-import { asImportJobEvent, importJobStreamId, NotFoundError, splitEventType, type ImportJobEvent } from '@import-jobs/domain';
+import { importJobStreamId, NotFoundError, parseJobStreamEvent, splitEventType, type StoredImportJobEvent } from '@import-jobs/domain';
 import { serializePosition, type EventStore, type SerializedPosition } from '@import-jobs/event-store';
 import { Tenant } from '../access/tenant.guard';
 import { EVENT_STORE } from '../di-tokens';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, schemaRef } from '../openapi/schemas';
+import { maxEvery, readPieceTimeline, timelineOptionsOf, type PieceTimelinePage } from './piece-timeline';
 
 /** One entry of a job's audit trail: every counter the job shows is the sum of these. */
 export interface JobHistoryEntry {
@@ -16,7 +17,7 @@ export interface JobHistoryEntry {
   readonly occurredAt: string;
   readonly recordedAt: string;
   readonly position: SerializedPosition;
-  readonly data: ImportJobEvent['data'];
+  readonly data: StoredImportJobEvent['data'];
 }
 
 export class GetImportJobHistoryQuery {
@@ -32,8 +33,9 @@ export class GetImportJobHistoryHandler implements IQueryHandler<GetImportJobHis
 
   async execute({ tenantId, jobId }: GetImportJobHistoryQuery): Promise<JobHistoryEntry[]> {
     const entries = (await this.store.readStream(importJobStreamId(jobId))).flatMap((recorded) => {
-      const event = asImportJobEvent(recorded);
-      if (!event) return [];
+      const parsed = parseJobStreamEvent(recorded);
+      if (parsed.kind !== 'event') return [];
+      const event = parsed.stored;
       const { name, version } = splitEventType(event.type);
       return [
         {
@@ -56,11 +58,39 @@ export class GetImportJobHistoryHandler implements IQueryHandler<GetImportJobHis
   }
 }
 
+const dateTime = { type: 'string', format: 'date-time' } as const;
+const count = { type: 'integer', minimum: 0 } as const;
+const pieceTimelineSchema = {
+  type: 'object',
+  required: ['pieces', 'next'],
+  properties: {
+    pieces: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['pieceId', 'claimedAt', 'settledAt', 'outcome', 'rowsProcessed', 'rowsFailed'],
+        properties: {
+          pieceId: { type: 'string' },
+          claimedAt: { oneOf: [dateTime, { type: 'null' }] },
+          settledAt: dateTime,
+          outcome: { type: 'string', enum: ['completed', 'failed', 'cancelled'] },
+          rowsProcessed: count,
+          rowsFailed: count,
+        },
+      },
+    },
+    next: { oneOf: [count, { type: 'null' }] },
+  },
+};
+
 @ApiTags('imports')
 @ApiErrors(401, 429, 500)
 @Controller('v1/imports')
 export class JobHistoryHttpController {
-  constructor(private readonly queryBus: QueryBus) {}
+  constructor(
+    private readonly queryBus: QueryBus,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+  ) {}
 
   /** The job's events in order, with their positions and dates. */
   @Get(':jobId/events')
@@ -69,5 +99,16 @@ export class JobHistoryHttpController {
   @ApiErrors(404)
   async history(@Tenant() tenantId: string, @Param('jobId') jobId: string): Promise<{ events: JobHistoryEntry[] }> {
     return { events: await this.queryBus.execute(new GetImportJobHistoryQuery(tenantId, jobId)) };
+  }
+
+  /** `?from=0&every=1`: the job's settled pieces with their start, end and rows, for the status page's timeline. */
+  @Get(':jobId/pieces/timeline')
+  @ApiOperation({ summary: "A job's settled pieces: when each was claimed and recorded, and its rows, a page at a time" })
+  @ApiQuery({ name: 'from', required: false, description: "The stream revision to read from: 0, then the previous page's next", schema: { type: 'integer', minimum: 0 } })
+  @ApiQuery({ name: 'every', required: false, description: 'Only pieces recorded at a revision that is a multiple of this: an even sample of a large job', schema: { type: 'integer', minimum: 1, maximum: maxEvery } })
+  @ApiOkResponse({ schema: pieceTimelineSchema })
+  @ApiErrors(400, 404)
+  timeline(@Tenant() tenantId: string, @Param('jobId') jobId: string, @Query() query: Readonly<Record<string, string | readonly string[] | undefined>>): Promise<PieceTimelinePage> {
+    return readPieceTimeline(this.store, tenantId, jobId, timelineOptionsOf(query));
   }
 }

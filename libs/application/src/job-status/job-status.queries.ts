@@ -1,12 +1,11 @@
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Inject } from '@nestjs/common';
 import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
-import { asImportJobEvent, importJobStreamId, NotFoundError, parseS3Url, type ImportJobStatus } from '@import-jobs/domain';
+import { importJobStreamId, NotFoundError, parseS3Url, type ImportJobStatus } from '@import-jobs/domain';
 import type { EventStore } from '@import-jobs/event-store';
-import { projectJobView, toJobResource, type JobResource, type JobStatusQueries, type JobView } from '@import-jobs/read-model';
+import type { ObjectStore } from '@import-jobs/sources';
+import { projectJobStream, toJobResource, type JobResource, type JobStatusQueries, type JobView } from '@import-jobs/read-model';
 import type { ServiceConfig } from '../config/service-config';
-import { EVENT_STORE, JOB_STATUS_QUERIES, S3_CLIENT, SERVICE_CONFIG } from '../di-tokens';
+import { EVENT_STORE, JOB_STATUS_QUERIES, OBJECT_STORE, SERVICE_CONFIG } from '../di-tokens';
 
 export class GetImportJobQuery {
   constructor(
@@ -28,11 +27,11 @@ export interface ImportJobPage {
 }
 
 /** Adds what is never stored: a presigned link to the failure report, valid for a while. */
-async function withReportLink(view: JobView, s3: S3Client, ttlSeconds: number): Promise<JobResource> {
+async function withReportLink(view: JobView, objectStore: ObjectStore, ttlSeconds: number): Promise<JobResource> {
   const resource = toJobResource(view);
   const report = view.failureReport ? parseS3Url(view.failureReport.location) : undefined;
   if (!report) return resource;
-  const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: report.bucket, Key: report.key }), { expiresIn: ttlSeconds });
+  const url = await objectStore.presign(report, ttlSeconds);
   return { ...resource, failedRecordReport: url, urlExpiry: new Date(Date.now() + ttlSeconds * 1000).toISOString() };
 }
 
@@ -41,14 +40,14 @@ export class GetImportJobHandler implements IQueryHandler<GetImportJobQuery, Job
   constructor(
     @Inject(JOB_STATUS_QUERIES) private readonly queries: JobStatusQueries,
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(S3_CLIENT) private readonly s3: S3Client,
+    @Inject(OBJECT_STORE) private readonly objectStore: ObjectStore,
     @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
   ) {}
 
   async execute({ tenantId, jobId }: GetImportJobQuery): Promise<JobResource> {
     const view = (await this.queries.getJob(tenantId, jobId)) ?? (await this.projectFromStream(tenantId, jobId));
     if (!view) throw new NotFoundError('JOB_NOT_FOUND', `import job ${jobId} does not exist`);
-    return withReportLink(view, this.s3, this.config.reportLinkTtlSeconds);
+    return withReportLink(view, this.objectStore, this.config.reportLinkTtlSeconds);
   }
 
   /**
@@ -56,11 +55,7 @@ export class GetImportJobHandler implements IQueryHandler<GetImportJobQuery, Job
    * there. Folding it with the projection's own function gives the view the read model will hold.
    */
   private async projectFromStream(tenantId: string, jobId: string): Promise<JobView | undefined> {
-    let view: JobView | null = null;
-    for (const recorded of await this.store.readStream(importJobStreamId(jobId))) {
-      const event = asImportJobEvent(recorded);
-      if (event) view = projectJobView(view, event, recorded);
-    }
+    const view = projectJobStream(await this.store.readStream(importJobStreamId(jobId)));
     return view?.tenantId === tenantId ? view : undefined;
   }
 }
@@ -69,13 +64,13 @@ export class GetImportJobHandler implements IQueryHandler<GetImportJobQuery, Job
 export class ListImportJobsHandler implements IQueryHandler<ListImportJobsQuery, ImportJobPage> {
   constructor(
     @Inject(JOB_STATUS_QUERIES) private readonly queries: JobStatusQueries,
-    @Inject(S3_CLIENT) private readonly s3: S3Client,
+    @Inject(OBJECT_STORE) private readonly objectStore: ObjectStore,
     @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
   ) {}
 
   async execute({ tenantId, options }: ListImportJobsQuery): Promise<ImportJobPage> {
     const page = await this.queries.listJobs(tenantId, options);
-    const jobs = await Promise.all(page.jobs.map((view) => withReportLink(view, this.s3, this.config.reportLinkTtlSeconds)));
+    const jobs = await Promise.all(page.jobs.map((view) => withReportLink(view, this.objectStore, this.config.reportLinkTtlSeconds)));
     return { jobs, nextCursor: page.nextCursor };
   }
 }

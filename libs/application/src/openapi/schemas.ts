@@ -18,6 +18,11 @@ const object = (properties: Record<string, SchemaObject>, optional: readonly str
   required: Object.keys(properties).filter((name) => !optional.includes(name)),
 });
 
+/** The form of a direct upload names the file itself in place of `sources` or an `uploadId`. */
+const uploadFormFields = Object.fromEntries(
+  Object.entries(requestImportInputSchema.properties).filter(([field]) => field !== 'sources' && field !== 'uploadId'),
+) as Record<string, SchemaObject>;
+
 export const jobStatuses = ['Requested', 'Planning', 'Processing', 'Completing', 'Failing', 'Cancelling', 'Completed', 'Failed', 'Cancelled'];
 
 export const openApiSchemas: Record<string, SchemaObject> = {
@@ -114,21 +119,18 @@ export const openApiSchemas: Record<string, SchemaObject> = {
     description: 'Name `sources`, or the `uploadId` of an upload, not both; `format` may be left to an upload\'s file name',
     required: ['destinationTopic'],
   },
-  ImportUploadForm: object(
-    {
+  ImportUploadForm: {
+    type: 'object',
+    properties: {
       file: { type: 'string', format: 'binary', description: 'CSV or NDJSON, optionally gzip; its name tells the format' },
-      destinationTopic: string,
-      format: { type: 'string', enum: ['CSV', 'JSON'] },
-      keyField: string,
-      clientToken: string,
-      jobType: string,
-      exclusiveDestination: { type: 'string', enum: ['true', 'false'] },
-      schema: { ...string, description: 'JSON' },
-      metadata: { ...string, description: 'JSON' },
-      failurePolicy: { ...string, description: 'JSON' },
+      ...uploadFormFields,
     },
-    ['format', 'keyField', 'clientToken', 'jobType', 'exclusiveDestination', 'schema', 'metadata', 'failurePolicy'],
-  ),
+    required: ['file', 'destinationTopic'],
+    description:
+      'Every field but `file` is its twin of the JSON body, read into the same type and checked the same way (the same 400 naming the field): ' +
+      'a boolean is sent as `true` or `false`, an object as its JSON (the multipart default for an object, `application/json`), the rest as text. ' +
+      'The file is the only source: no `sources` or `uploadId` beside it',
+  },
   StartUpload: object({ filename: { ...string, description: "The file's name; its extension tells the format when the upload is imported" } }, ['filename']),
   Upload: object({
     uploadId: string,

@@ -1,4 +1,3 @@
-import type { S3Client } from '@aws-sdk/client-s3';
 import {
   DomainError,
   IllegalStateError,
@@ -9,16 +8,19 @@ import {
   type ImportSource,
   type JobFailureReason,
   type PieceSpec,
+  type CsvDialect,
   planChunks,
 } from '@import-jobs/domain';
-import { CsvHeaderError, findSplits, type SplitPlan } from '@import-jobs/formats';
+import { CorruptGzipError, CsvHeaderError, dialectSampleBytes, findSplits, gunzipChunks, settleFileDialect, utf8Of, type CsvFileDialect } from '@import-jobs/formats';
 import {
   listSourceObjects,
-  readObjectRange,
-  SourceChangedError,
-  SourceNotFoundError,
-  SourceUnreadableError,
+  ObjectAccessDeniedError,
+  ObjectChangedError,
+  ObjectNotFoundError,
+  ObjectRefusedError,
+  objectUrl,
   sourceFileExtensions,
+  type ObjectStore,
   type SourceObject,
 } from '@import-jobs/sources';
 import type { ImportJobCommands } from '../import-job/import-job-commands';
@@ -26,7 +28,7 @@ import { uuidV5 } from '../import-job/uuid-v5';
 
 export interface PlanImportDeps {
   readonly commands: ImportJobCommands;
-  readonly s3: Pick<S3Client, 'send'>;
+  readonly objectStore: ObjectStore;
   /** A piece's byte range stays within this, unless one record alone is longer. */
   readonly targetPieceBytes: number;
 }
@@ -122,9 +124,9 @@ export async function failPlanning(jobId: string, reason: JobFailureReason, comm
 }
 
 function jobFailureReason(error: unknown): JobFailureReason | undefined {
-  if (error instanceof SourceNotFoundError) return { code: 'SOURCE_NOT_FOUND', message: error.message };
+  if (error instanceof ObjectNotFoundError) return { code: 'SOURCE_NOT_FOUND', message: error.message };
   if (error instanceof NoMatchingFilesError) return { code: 'NO_MATCHING_FILES', message: error.message };
-  if (error instanceof SourceUnreadableError) return { code: 'SOURCE_UNREADABLE', message: error.message };
+  if (error instanceof ObjectRefusedError || error instanceof ObjectAccessDeniedError) return { code: 'SOURCE_UNREADABLE', message: error.message };
   return undefined;
 }
 
@@ -138,12 +140,12 @@ async function planSources(jobId: string, definition: ImportDefinition, deps: Pl
   for (const source of definition.sources) {
     const destinationTopic = source.destination ?? definition.destinationTopic;
     let listed = 0;
-    for await (const object of listSourceObjects(deps.s3, source, { format: definition.format })) {
+    for await (const object of listSourceObjects(deps.objectStore, source, { format: definition.format })) {
       listed++;
       const identity = JSON.stringify([object.bucket, object.key, destinationTopic]);
       if (planned.has(identity)) continue;
       planned.add(identity);
-      pieces.push(...(await planObject(jobId, object, destinationTopic, definition.format, deps)));
+      pieces.push(...(await planObject(jobId, object, destinationTopic, definition, deps)));
       files++;
       totalBytes += object.size;
     }
@@ -156,10 +158,15 @@ async function planObject(
   jobId: string,
   object: SourceObject,
   destinationTopic: string,
-  format: ImportFormat,
-  { s3, targetPieceBytes }: PlanImportDeps,
+  { format, csv }: Pick<ImportDefinition, 'format' | 'csv'>,
+  deps: PlanImportDeps,
 ): Promise<PieceSpec[]> {
+  const { objectStore, targetPieceBytes } = deps;
   const { bucket, key, etag, versionId, size, compression } = object;
+  const url = objectUrl(object);
+  if (size === 0) return [];
+  const sample = format === 'CSV' ? await sampleOf(object, objectStore) : undefined;
+  const file = sample && settleFileDialect(csv ?? {}, sample);
   const pieceAt = (start: number, end: number, firstLine: number, csvHeader?: readonly string[]): PieceSpec => ({
     pieceId: uuidV5(JSON.stringify([jobId, bucket, key, etag, destinationTopic, start])),
     object: { bucket, key, etag, ...(versionId !== undefined && { versionId }), size },
@@ -167,24 +174,70 @@ async function planObject(
     compression,
     firstLine,
     ...(csvHeader !== undefined && { csvHeader }),
+    ...(file !== undefined && { csv: file.dialect }),
     destinationTopic,
   });
-  if (size === 0) return [];
-  // A gzip stream cannot be entered in the middle: the worker reads it whole, from line 1, and takes
-  // a CSV header from its first record.
-  if (compression === 'gzip') return [pieceAt(0, size, 1)];
-
-  const url = `s3://${bucket}/${key}`;
-  let splitPlan: SplitPlan;
   try {
-    splitPlan = await findSplits(readObjectRange(s3, { bucket, key, etag, versionId, range: 'whole' }), { format, targetPieceBytes });
+    // A gzip stream cannot be entered in the middle, nor UTF-16 cut where a byte looks like a line
+    // end: the worker reads such a file whole, from line 1, and takes a CSV header from its first record.
+    if (compression === 'gzip' || isUtf16(file?.dialect)) return [pieceAt(0, size, 1, file && sample && (await columnsOfWholeFile(file, sample)))];
+    const splitPlan = await findSplits(objectStore.read({ bucket, key, etag, versionId }, 'whole'), {
+      format,
+      targetPieceBytes,
+      ...(file !== undefined && { csv: { dialect: file.dialect, header: file.header } }),
+    });
+    const csvHeader = file?.columns ?? splitPlan.csvHeader;
+    return splitPlan.splits.map(({ start, end, firstLine }) => pieceAt(start, end, firstLine, csvHeader));
   } catch (error) {
-    if (error instanceof CsvHeaderError) throw new SourceUnreadableError(`${url}: ${error.message}`, { cause: error });
+    if (error instanceof CsvHeaderError) throw new ObjectRefusedError(`${url}: ${error.message}`, { cause: error });
     // Gone since it was listed: a fresh listing decides whether the job still has it to import.
-    if (error instanceof SourceNotFoundError) throw new SourceChangedError(`${url} disappeared after it was listed`, { cause: error });
+    if (error instanceof ObjectNotFoundError) throw new ObjectChangedError(`${url} disappeared after it was listed`, { cause: error });
     throw error;
   }
-  return splitPlan.splits.map(({ start, end, firstLine }) => pieceAt(start, end, firstLine, splitPlan.csvHeader));
+}
+
+function isUtf16(dialect: CsvDialect | undefined): boolean {
+  return dialect?.encoding === 'utf-16le' || dialect?.encoding === 'utf-16be';
+}
+
+/**
+ * The first bytes of a file, decompressed: enough to find its encoding and delimiter. A gzip file
+ * is inflated only as far as that.
+ */
+async function sampleOf({ bucket, key, etag, versionId, size, compression }: SourceObject, objectStore: ObjectStore): Promise<Uint8Array> {
+  const version = { bucket, key, etag, versionId };
+  if (compression === 'none') return Buffer.concat(await collected(objectStore.read(version, { start: 0, end: Math.min(size, dialectSampleBytes) })));
+  const parts: Uint8Array[] = [];
+  let bytes = 0;
+  try {
+    for await (const chunk of gunzipChunks(objectStore.read(version, 'whole'), { maxDecompressedBytes: Number.MAX_SAFE_INTEGER })) {
+      parts.push(chunk);
+      bytes += chunk.length;
+      if (bytes >= dialectSampleBytes) break;
+    }
+  } catch (error) {
+    // The worker reads the file whole and fails its piece with the reason; the plan stands.
+    if (!(error instanceof CorruptGzipError)) throw error;
+  }
+  return Buffer.concat(parts).subarray(0, dialectSampleBytes);
+}
+
+/** A file read whole by its worker: the columns it is given, or as many numbered ones as its first record has fields. */
+async function columnsOfWholeFile(file: CsvFileDialect, sample: Uint8Array): Promise<readonly string[] | undefined> {
+  if (file.header !== 'numbered') return file.columns;
+  const asRead = { ...file.dialect, encoding: isUtf16(file.dialect) ? ('utf-8' as const) : file.dialect.encoding };
+  const { csvHeader } = await findSplits(utf8Of(chunksOf(sample), file.dialect.encoding), { format: 'CSV', targetPieceBytes: Number.MAX_SAFE_INTEGER, csv: { dialect: asRead, header: 'numbered' } });
+  return csvHeader;
+}
+
+async function* chunksOf(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield bytes;
+}
+
+async function collected(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array[]> {
+  const parts: Uint8Array[] = [];
+  for await (const chunk of chunks) parts.push(chunk);
+  return parts;
 }
 
 function now(): string {

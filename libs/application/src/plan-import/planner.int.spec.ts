@@ -2,7 +2,6 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
   importJobStreamId,
   type ImportDefinition,
@@ -14,7 +13,9 @@ import {
 import { comparePositions, PostgreSqlEventStore } from '@import-jobs/event-store';
 import { importJobTopics, pieceWorkItemCodec, type ImportJobTopics, type IncomingMessage, type Messaging, type PieceWorkItem } from '@import-jobs/messaging';
 import { Inbox, messagingTestKit, uniqueName } from '../../../messaging/test/kafka-test-kit';
-import { createTestBucket, harnessS3Client } from '../../../../test/harness/s3';
+import type { ObjectStore } from '@import-jobs/sources';
+import { chunksOf } from '@import-jobs/sources/testing/byte-streams';
+import { harnessObjectStore, type HarnessObjectStore } from '../../../sources/test/harness-object-store';
 import { harnessEnv } from '../../../../test/harness/env';
 import { waitFor } from '../../../../tools/stack/wait-for';
 import { ImportJobCommands } from '../import-job/import-job-commands';
@@ -24,7 +25,8 @@ import { startPlanner, type Planner, type PlannerOptions } from './planner';
 import { publishPieces } from './publish-pieces';
 
 describe('the planner, on PostgreSQL, S3 and Kafka', () => {
-  let s3: S3Client;
+  let objects: HarnessObjectStore;
+  let objectStore: ObjectStore;
   let store: PostgreSqlEventStore;
   let commands: ImportJobCommands;
   let bucket: string;
@@ -43,15 +45,16 @@ describe('the planner, on PostgreSQL, S3 and Kafka', () => {
   const kit = messagingTestKit();
 
   beforeAll(() => {
-    s3 = harnessS3Client(harnessEnv('S3_ENDPOINT'));
+    objects = harnessObjectStore();
+    objectStore = objects.store;
   });
-  afterAll(() => s3.destroy());
+  afterAll(() => objects.close());
 
   beforeEach(async () => {
     // A schema per test: a planner replays its store from the start, and must see only this test's jobs.
     store = await PostgreSqlEventStore.create({ connectionString: harnessEnv('DATABASE_URL'), schema: freshSchema() });
     commands = new ImportJobCommands(store);
-    bucket = await createTestBucket(s3, 'plan-import');
+    bucket = await objects.newBucket('plan-import');
     messaging = kit.connect();
     topics = importJobTopics(uniqueName('planner'));
     await messaging.admin.createTopics([{ name: topics.pieces, partitions: 1, replicationFactor: 1 }]);
@@ -218,16 +221,16 @@ describe('the planner, on PostgreSQL, S3 and Kafka', () => {
 
     it('fails a job whose S3 keeps answering 503 once its bounded retries are spent', async () => {
       const slowDown = await startSlowDownServer();
-      const busyS3 = harnessS3Client(slowDown.endpoint);
+      const busy = harnessObjectStore(slowDown.endpoint);
       try {
         const jobId = await requestJob({ sources: [{ url: `s3://${bucket}/exports/customers.csv`, type: 'object' }] });
 
-        start({ s3: busyS3, retry: { attempts: 2, baseDelayMs: 10, maxDelayMs: 50 } });
+        start({ objectStore: busy.store, retry: { attempts: 2, baseDelayMs: 10, maxDelayMs: 50 } });
         const job = await statusOf(jobId, 'Failing');
 
         expect(job.failureReason).toMatchObject({ code: 'SOURCE_UNREADABLE', message: expect.stringMatching(/503.*after 2 attempts/) });
       } finally {
-        busyS3.destroy();
+        await busy.close();
         await slowDown.close();
       }
     });
@@ -259,7 +262,7 @@ describe('the planner, on PostgreSQL, S3 and Kafka', () => {
       const jobId = await requestJob({ sources: [{ url: `s3://${bucket}/exports/customers.csv`, type: 'object' }] });
       // A planner that crashed after starting: the job is left in Planning.
       await commands.execute({ type: 'StartPlanning.v1', data: { jobId }, metadata: { now: new Date().toISOString() } });
-      const deps = { commands, s3, targetPieceBytes: 300 };
+      const deps = { commands, objectStore, targetPieceBytes: 300 };
 
       // Two instances of one planner, and two more runs of planning beside them.
       const { subscriptionId } = start({ targetPieceBytes: 300 });
@@ -280,9 +283,9 @@ describe('the planner, on PostgreSQL, S3 and Kafka', () => {
       await put('exports/customers.csv', oneLineRows(2400));
       const jobId = await requestJob({ sources: [{ url: `s3://${bucket}/exports/customers.csv`, type: 'object' }] });
 
-      await expect(planImport(jobId, { commands: crashingBefore('CompletePlan.v1', store), s3, targetPieceBytes: 10 })).rejects.toThrow(crash);
+      await expect(planImport(jobId, { commands: crashingBefore('CompletePlan.v1', store), objectStore, targetPieceBytes: 10 })).rejects.toThrow(crash);
       expect((await commands.load(jobId)).job.status).toBe('Planning');
-      await expect(planImport(jobId, { commands, s3, targetPieceBytes: 10 })).resolves.toMatchObject({ kind: 'planned', pieces: 2400 });
+      await expect(planImport(jobId, { commands, objectStore, targetPieceBytes: 10 })).resolves.toMatchObject({ kind: 'planned', pieces: 2400 });
 
       const stored = await store.readStream(importJobStreamId(jobId));
       const chunks = stored.filter((event) => event.type === 'PiecesPlanned.v1').map((event) => event.data as unknown as { chunk: number; pieces: PieceSpec[] });
@@ -297,10 +300,10 @@ describe('the planner, on PostgreSQL, S3 and Kafka', () => {
     it('fails a job whose source changed between a partial plan and planning again', async () => {
       await put('exports/customers.csv', csvWithMultilineNotes(30));
       const jobId = await requestJob({ sources: [{ url: `s3://${bucket}/exports/customers.csv`, type: 'object' }] });
-      await expect(planImport(jobId, { commands: crashingBefore('CompletePlan.v1', store), s3, targetPieceBytes: 300 })).rejects.toThrow(crash);
+      await expect(planImport(jobId, { commands: crashingBefore('CompletePlan.v1', store), objectStore, targetPieceBytes: 300 })).rejects.toThrow(crash);
 
       await put('exports/customers.csv', csvWithMultilineNotes(31));
-      const outcome = await planImport(jobId, { commands, s3, targetPieceBytes: 300 });
+      const outcome = await planImport(jobId, { commands, objectStore, targetPieceBytes: 300 });
 
       expect(outcome).toMatchObject({ kind: 'failed', reason: { code: 'PLANNING_FAILED', message: expect.stringContaining('changed while the job was being planned') } });
       expect((await commands.load(jobId)).job).toMatchObject({ status: 'Failing', failureReason: { code: 'PLANNING_FAILED' } });
@@ -316,8 +319,8 @@ describe('the planner, on PostgreSQL, S3 and Kafka', () => {
         const otherCommands = new ImportJobCommands(otherStore);
         await otherCommands.execute(requestImport(jobId, { sources }));
 
-        await planImport(jobId, { commands, s3, targetPieceBytes: 250 });
-        await planImport(jobId, { commands: otherCommands, s3, targetPieceBytes: 250 });
+        await planImport(jobId, { commands, objectStore, targetPieceBytes: 250 });
+        await planImport(jobId, { commands: otherCommands, objectStore, targetPieceBytes: 250 });
 
         const plan = await planOf(commands, jobId);
         expect(plan.length).toBeGreaterThan(3);
@@ -356,7 +359,7 @@ describe('the planner, on PostgreSQL, S3 and Kafka', () => {
     it('sends only the pieces still pending when the plan is published again', async () => {
       await put('exports/customers.csv', csvWithMultilineNotes(20));
       const jobId = await requestJob({ sources: [{ url: `s3://${bucket}/exports/customers.csv`, type: 'object' }] });
-      await planImport(jobId, { commands, s3, targetPieceBytes: 300 });
+      await planImport(jobId, { commands, objectStore, targetPieceBytes: 300 });
       const [first, ...rest] = await planOf(commands, jobId);
       await commands.execute({
         type: 'RecordPieceResult.v1',
@@ -371,7 +374,7 @@ describe('the planner, on PostgreSQL, S3 and Kafka', () => {
       await put('exports/customers.csv', csvWithMultilineNotes(20));
       const cancelling = await requestJob({ sources: [{ url: `s3://${bucket}/exports/customers.csv`, type: 'object' }] });
       const failing = await requestJob({ sources: [{ url: `s3://${bucket}/exports/customers.csv`, type: 'object' }] });
-      await Promise.all([cancelling, failing].map((jobId) => planImport(jobId, { commands, s3, targetPieceBytes: 300 })));
+      await Promise.all([cancelling, failing].map((jobId) => planImport(jobId, { commands, objectStore, targetPieceBytes: 300 })));
       const now = new Date().toISOString();
       await commands.execute({ type: 'CancelImport.v1', data: { jobId: cancelling }, metadata: { now } });
       await commands.execute({ type: 'FailImport.v1', data: { jobId: failing, reason: { code: 'SOURCE_UNREADABLE', message: 'test' } }, metadata: { now } });
@@ -389,7 +392,7 @@ describe('the planner, on PostgreSQL, S3 and Kafka', () => {
     const planner = startPlanner({
       store,
       commands,
-      s3,
+      objectStore,
       producer: messaging.producer,
       topics,
       targetPieceBytes: 1024,
@@ -405,13 +408,11 @@ describe('the planner, on PostgreSQL, S3 and Kafka', () => {
 
   function recordingLog(): Log {
     const at = (level: string) => (message: string, fields?: Record<string, unknown>) => logged.push({ level, message, fields });
-    return { info: at('info'), warn: at('warn'), error: at('error') };
+    return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
   }
 
   async function put(key: string, body: Buffer): Promise<string> {
-    const { ETag } = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
-    if (!ETag) throw new Error(`no ETag for ${key}`);
-    return ETag;
+    return (await objectStore.write({ bucket, key }, chunksOf(body))).etag;
   }
 
   async function requestJob(change: Partial<ImportDefinition>): Promise<string> {

@@ -1,8 +1,7 @@
-import type { S3Client } from '@aws-sdk/client-s3';
-import { asImportJobEvent, assertNever, DomainError, type JobFailureReason } from '@import-jobs/domain';
+import { assertNever, DomainError, parseJobStreamEvent, type JobFailureReason } from '@import-jobs/domain';
 import { runCheckpointedSubscription, type EventStore, type RecordedEvent } from '@import-jobs/event-store';
 import { quoted, type ImportJobTopics, type MessageProducer } from '@import-jobs/messaging';
-import { SourceChangedError, SourceReadError } from '@import-jobs/sources';
+import { ObjectChangedError, ObjectStoreError, type ObjectStore } from '@import-jobs/sources';
 import type { ImportJobCommands } from '../import-job/import-job-commands';
 import { consoleLog, type Log } from '../shared/log';
 import { isMarkedRetriable, retry, type AttemptLedger, type RetryPolicy } from '@import-jobs/retry';
@@ -10,7 +9,7 @@ import { failPlanning, planImport, type PlanImportOutcome } from './plan-import'
 import { publishPieces } from './publish-pieces';
 
 /**
- * On top of the SDK's and the range reader's own quick retries: a throttled bucket or a restarting
+ * On top of the object store's own quick retries: a throttled bucket or a restarting
  * event store stays away for seconds, and planning one job again is cheap next to giving up on it.
  */
 export const defaultPlannerRetryPolicy: RetryPolicy = { attempts: 5, baseDelayMs: 500, maxDelayMs: 10_000 };
@@ -18,7 +17,7 @@ export const defaultPlannerRetryPolicy: RetryPolicy = { attempts: 5, baseDelayMs
 export interface PlannerOptions {
   readonly store: EventStore;
   readonly commands: ImportJobCommands;
-  readonly s3: Pick<S3Client, 'send'>;
+  readonly objectStore: ObjectStore;
   readonly producer: MessageProducer;
   readonly topics: Pick<ImportJobTopics, 'pieces'>;
   readonly targetPieceBytes: number;
@@ -86,16 +85,19 @@ export function startPlanner(options: PlannerOptions): Planner {
     subscriptionId,
     ...(options.attempts && { attempts: options.attempts }),
     onEvent: async (recorded: RecordedEvent) => {
-      const event = asImportJobEvent(recorded);
-      if (event?.type === 'ImportRequested.v1') await plan(event.data.jobId);
-      // Version 1 still stands in streams planned before plans were chunked.
-      else if (event?.type === 'ImportPlanned.v2' || event?.type === 'ImportPlanned.v1') await publish(event.data.jobId);
+      const parsed = parseJobStreamEvent(recorded);
+      // Streams planned before plans were chunked hold ImportPlanned.v1, read as a chunk and ImportPlanned.v2.
+      for (const event of parsed.kind === 'event' ? parsed.events : []) {
+        if (event.type === 'ImportRequested.v1') await plan(event.data.jobId);
+        else if (event.type === 'ImportPlanned.v2') await publish(event.data.jobId);
+      }
     },
     // One job that cannot be planned or published (a bug its input triggers, a work item the
     // broker refuses) fails, with the reason, instead of holding every job requested after it.
     settle: async (recorded, error, attempts) => {
-      const jobId = asImportJobEvent(recorded)?.data.jobId;
-      if (jobId === undefined) return;
+      const parsed = parseJobStreamEvent(recorded);
+      if (parsed.kind !== 'event') return;
+      const { jobId } = parsed.stored.data;
       const reason = { code: 'PLANNING_FAILED' as const, message: quoted(`the job could not be planned in ${attempts} attempts: ${messageOf(error)}`) };
       report(log, jobId, await failPlanning(jobId, reason, commands));
     },
@@ -117,7 +119,7 @@ export function startPlanner(options: PlannerOptions): Planner {
 
 /** A source that changed since it was listed is planned again from a fresh listing. */
 function isWorthPlanningAgain(error: unknown): boolean {
-  return isMarkedRetriable(error) || error instanceof SourceChangedError;
+  return isMarkedRetriable(error) || error instanceof ObjectChangedError;
 }
 
 /**
@@ -125,7 +127,7 @@ function isWorthPlanningAgain(error: unknown): boolean {
  * infrastructure (event store, Kafka) and bugs do not, and end the subscription instead.
  */
 function jobFailureAfterRetries(error: unknown, attempts: number): JobFailureReason | undefined {
-  if (error instanceof SourceReadError) {
+  if (error instanceof ObjectStoreError) {
     return { code: 'SOURCE_UNREADABLE', message: `${error.message} (still failing after ${attempts} attempts to plan the job)` };
   }
   if (error instanceof DomainError) return { code: 'SOURCE_UNREADABLE', message: `the job's plan was refused: ${error.message}` };

@@ -27,7 +27,7 @@ const maxSendBytes = 512 * 1024;
 export async function publishPieces(jobId: string, { commands, producer, topics }: PublishPiecesDeps): Promise<PublishPiecesOutcome> {
   const { job } = await commands.load(jobId);
   const decision = workToPublish(job);
-  if (decision.kind === 'skip') return { kind: 'skipped', reason: `${jobId}: ${decision.reason}` };
+  if (decision.kind === 'skip') return { kind: 'skipped', reason: `job ${jobId} is ${decision.status}` };
   const messages = decision.work.map((work) => workItemMessage(work, topics.pieces));
   for (const batch of batchesWithin(messages, maxSendBytes)) await producer.send(batch);
   return { kind: 'published', pieces: messages.length };

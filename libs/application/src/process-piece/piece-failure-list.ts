@@ -1,13 +1,7 @@
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  PutObjectCommand,
-  UploadPartCommand,
-  type CompletedPart,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { once } from 'node:events';
+import { PassThrough } from 'node:stream';
 import type { RowFailure, S3Location } from '@import-jobs/domain';
+import { objectUrl, type ObjectStore } from '@import-jobs/sources';
 
 /**
  * The failure list could not be written. Always retriable: the list is the service's own bucket,
@@ -28,18 +22,20 @@ export interface PieceFailureListOptions {
    * failures are kept when they are long.
    */
   readonly firstKeptBytes: number;
-  /** Bytes of NDJSON held before they go to S3 as one part (S3 takes parts of 5 MiB and more). */
-  readonly partBytes: number;
 }
 
-const ndjson = 'application/x-ndjson';
+/** A failure list being written: the lines go into `body`, which the store streams out as it can. */
+interface ListWrite {
+  readonly body: PassThrough;
+  readonly done: Promise<unknown>;
+}
 
 /**
  * Every row failure of one piece: the first few for the piece's result, and all of them written to
- * S3 as NDJSON (one RowFailure a line). Memory stays within one part, whatever the number of
- * failures: a list longer than a part becomes a multipart upload, part by part. Nothing is written
- * when no row failed. The key is the caller's and deterministic, so a piece read again overwrites
- * the list of an attempt that did not commit.
+ * the object store as NDJSON (one RowFailure a line), streamed as they come. Memory stays within
+ * what the store's write holds (a few parts), whatever the number of failures: `add` waits while
+ * the store is behind. Nothing is written when no row failed. The key is the caller's and
+ * deterministic, so a piece read again overwrites the list of an attempt that did not commit.
  */
 export class PieceFailureList {
   /** The first failures of the piece, in order, within `firstKept` and `firstKeptBytes`. */
@@ -48,12 +44,10 @@ export class PieceFailureList {
   private firstBytes = 0;
   /** Once a failure did not fit in `first`, none after it is taken, so that `first` stays the first ones. */
   private firstIsFull = false;
-  private buffered: Buffer[] = [];
-  private bufferedBytes = 0;
-  private upload: { readonly uploadId: string; readonly parts: CompletedPart[] } | undefined;
+  private write: ListWrite | undefined;
 
   constructor(
-    private readonly s3: Pick<S3Client, 'send'>,
+    private readonly objectStore: ObjectStore,
     private readonly location: S3Location,
     private readonly options: PieceFailureListOptions,
   ) {}
@@ -67,69 +61,43 @@ export class PieceFailureList {
       this.first.push(failure);
       this.firstBytes += line.length;
     }
-    this.buffered.push(line);
-    this.bufferedBytes += line.length;
-    if (this.bufferedBytes >= this.options.partBytes) await this.uploadBufferedPart();
+    const { body, done } = (this.write ??= this.startWrite());
+    // A store that stopped taking the body has failed the write, and `done` says why.
+    if (body.destroyed) await done;
+    if (!body.write(line)) await Promise.race([once(body, 'drain'), done]);
   }
 
   /** Writes what is still held and returns the list's `s3://` URL, or undefined when no row failed. */
   async finish(): Promise<string | undefined> {
-    if (this.count === 0) return undefined;
-    const { bucket: Bucket, key: Key } = this.location;
-    if (this.upload === undefined) {
-      const Body = this.takeBuffered();
-      await this.call('write', () => this.s3.send(new PutObjectCommand({ Bucket, Key, Body, ContentType: ndjson })));
-    } else {
-      if (this.bufferedBytes > 0) await this.uploadBufferedPart();
-      const { uploadId: UploadId, parts: Parts } = this.upload;
-      await this.call('complete', () => this.s3.send(new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, MultipartUpload: { Parts } })));
-      this.upload = undefined;
-    }
-    return `s3://${Bucket}/${Key}`;
+    const write = this.write;
+    if (write === undefined) return undefined;
+    write.body.end();
+    await write.done;
+    this.write = undefined;
+    return objectUrl(this.location);
   }
 
-  /** Gives up an upload in progress so that S3 does not keep its parts; best effort, as the piece is failing anyway. */
+  /** Gives up the list being written, so that the store keeps nothing of it; best effort, as the piece is failing anyway. */
   async discard(): Promise<void> {
-    const upload = this.upload;
-    this.upload = undefined;
-    this.takeBuffered();
-    if (upload === undefined) return;
-    const { bucket: Bucket, key: Key } = this.location;
-    await this.s3.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId: upload.uploadId })).catch(() => undefined);
+    const write = this.write;
+    this.write = undefined;
+    if (write === undefined) return;
+    // A body that fails fails its write, and the store drops what it took of it.
+    write.body.destroy(new Error('the piece was given up'));
+    await write.done.catch(() => undefined);
   }
 
-  private async uploadBufferedPart(): Promise<void> {
-    const { bucket: Bucket, key: Key } = this.location;
-    if (this.upload === undefined) {
-      const { UploadId } = await this.call('start', () => this.s3.send(new CreateMultipartUploadCommand({ Bucket, Key, ContentType: ndjson })));
-      if (!UploadId) throw new FailureListWriteError(`${this.url()}: the server started an upload without an id`);
-      this.upload = { uploadId: UploadId, parts: [] };
-    }
-    const { uploadId: UploadId, parts } = this.upload;
-    const PartNumber = parts.length + 1;
-    const Body = this.takeBuffered();
-    const { ETag } = await this.call('write a part of', () => this.s3.send(new UploadPartCommand({ Bucket, Key, UploadId, PartNumber, Body })));
-    parts.push({ PartNumber, ETag });
-  }
-
-  private takeBuffered(): Buffer {
-    const body = Buffer.concat(this.buffered);
-    this.buffered = [];
-    this.bufferedBytes = 0;
-    return body;
-  }
-
-  private async call<Output>(what: string, request: () => Promise<Output>): Promise<Output> {
-    try {
-      return await request();
-    } catch (error) {
-      throw new FailureListWriteError(`Could not ${what} the failure list ${this.url()}: ${error instanceof Error ? error.message : String(error)}`, {
+  private startWrite(): ListWrite {
+    const body = new PassThrough();
+    // The write reports the body's failure (see `done`); the stream's own 'error' event has nothing to add.
+    body.on('error', () => undefined);
+    const done = this.objectStore.write(this.location, body, { contentType: 'application/x-ndjson' }).catch((error: unknown) => {
+      throw new FailureListWriteError(`Could not write the failure list ${objectUrl(this.location)}: ${error instanceof Error ? error.message : String(error)}`, {
         cause: error,
       });
-    }
-  }
-
-  private url(): string {
-    return `s3://${this.location.bucket}/${this.location.key}`;
+    });
+    // Awaited by `add`, `finish` or `discard`; until then, a failure must not count as unhandled.
+    done.catch(() => undefined);
+    return { body, done };
   }
 }

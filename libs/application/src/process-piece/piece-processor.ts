@@ -1,5 +1,4 @@
 import type { RetryPolicy } from '@import-jobs/retry';
-import type { S3Client } from '@aws-sdk/client-s3';
 import { assertNever, maxFailuresKept, type PieceFailureReason, type PieceOutcome, type S3Location } from '@import-jobs/domain';
 import {
   CorruptGzipError,
@@ -16,7 +15,8 @@ import {
   type RowValidator,
 } from '@import-jobs/formats';
 import type { OutgoingMessage, PieceWorkItem, Transaction } from '@import-jobs/messaging';
-import { readObjectRange, SourceReadError } from '@import-jobs/sources';
+import { ObjectStoreError, objectUrl, type ObjectStore } from '@import-jobs/sources';
+import type { PieceFigures } from '../job-progress/piece-progress';
 import { DestinationBatch, recordBytesBound } from './destination-batch';
 import { PieceFailureList } from './piece-failure-list';
 import type { RowValidators } from './row-validators';
@@ -31,8 +31,6 @@ export interface PieceLimits {
   readonly maxBatchRecords: number;
   /** A gzip piece that inflates beyond this is unreadable: a decompression bomb, or more than one transaction should carry. */
   readonly maxDecompressedBytes: number;
-  /** Bytes of the failure list held before they are written to S3 as one part; S3's minimum part is 5 MiB. */
-  readonly failureListPartBytes: number;
   /**
    * UTF-16 units of a failed row, and of its reason, kept in its RowFailure; a longer text is cut
    * there and ends with `truncationMarker`.
@@ -52,14 +50,13 @@ export const defaultPieceLimits: PieceLimits = {
   maxMessageBytes: 1_000_000,
   maxBatchRecords: 500,
   maxDecompressedBytes: 1024 ** 3,
-  failureListPartBytes: 5 * 1024 * 1024,
   maxFailureTextChars: 1_000,
   maxFirstFailuresBytes: 256 * 1024,
   heartbeatIntervalMs: 1_000,
 };
 
 export interface PieceProcessorDeps {
-  readonly s3: Pick<S3Client, 'send'>;
+  readonly objectStore: ObjectStore;
   /** Where each piece's full failure list is written (see `failureListLocation`). */
   readonly failuresBucket: string;
   readonly validators: RowValidators;
@@ -69,6 +66,11 @@ export interface PieceProcessorDeps {
   readonly readRetry?: RetryPolicy;
   /** Aborted when the worker is shutting down and can no longer wait for the piece to end. */
   readonly stopping?: AbortSignal;
+  /**
+   * Told, with each heartbeat, what the piece has read so far, for live progress. It must not wait
+   * on anything: the rows go on at once.
+   */
+  readonly reportProgress?: (figures: PieceFigures) => void;
 }
 
 /**
@@ -89,14 +91,14 @@ export function failureListLocation(failuresBucket: string, jobId: string, piece
  * Imports one piece inside `transaction`: streams its byte range from the object version it was
  * planned on, reads and checks each row, and sends every valid record to the piece's destination
  * topic, a batch at a time. Every rejected row is a RowFailure: the first ones are in the outcome,
- * all of them in the failure list written to S3 before this returns, hence before the caller
- * commits. Memory holds one chunk, one batch of records and one part of the failure list, whatever
- * the piece's size.
+ * all of them in the failure list written to the object store before this returns, hence before
+ * the caller commits. Memory holds one chunk, one batch of records and the few parts of the failure
+ * list that the store's write holds, whatever the piece's size.
  *
  * A source that changed, vanished or cannot be read is a `failed` outcome. Records of the piece may
  * already have been sent by then (a truncated gzip stream yields rows before it fails), so the
- * caller must abort `transaction` and record the failure in a new one. Faults a retry may cure (S3
- * busy or away, Kafka errors, a rebalance) are thrown, and the caller aborts and tries again.
+ * caller must abort `transaction` and record the failure in a new one. Faults a retry may cure (the
+ * object store busy or away, Kafka errors, a rebalance) are thrown, and the caller aborts and tries again.
  */
 export async function processPiece(item: PieceWorkItem, transaction: Transaction, deps: PieceProcessorDeps): Promise<PieceOutcome> {
   const limits = { ...defaultPieceLimits, ...deps.limits };
@@ -110,12 +112,11 @@ export async function processPiece(item: PieceWorkItem, transaction: Transaction
   }
 
   const { jobId, piece } = item;
-  const failures = new PieceFailureList(deps.s3, failureListLocation(deps.failuresBucket, jobId, piece.pieceId), {
+  const failures = new PieceFailureList(deps.objectStore, failureListLocation(deps.failuresBucket, jobId, piece.pieceId), {
     firstKept: maxFailuresKept,
     firstKeptBytes: limits.maxFirstFailuresBytes,
-    partBytes: limits.failureListPartBytes,
   });
-  const file = `s3://${piece.object.bucket}/${piece.object.key}`;
+  const file = objectUrl(piece.object);
   const source = { bytesRead: 0 };
   const toRecord = recordMaker(item, file, validate, limits);
   const batch = new DestinationBatch(transaction, { maxBatchRecords: limits.maxBatchRecords, maxBatchBytes: limits.maxMessageBytes });
@@ -130,6 +131,7 @@ export async function processPiece(item: PieceWorkItem, transaction: Transaction
       else await failures.add({ file, line: row.line, reason: truncateText(made.reason, limits.maxFailureTextChars), raw: row.raw });
       if (Date.now() >= heartbeatDueAt) {
         await deps.heartbeat();
+        deps.reportProgress?.({ rowsRead: rowsProcessed, rowsFailed: failures.count, bytesRead: source.bytesRead });
         heartbeatDueAt = Date.now() + limits.heartbeatIntervalMs;
       }
     }
@@ -155,7 +157,7 @@ export async function processPiece(item: PieceWorkItem, transaction: Transaction
 function sourceChunks({ piece }: PieceWorkItem, deps: PieceProcessorDeps): AsyncIterable<Uint8Array> {
   const { bucket, key, etag, versionId } = piece.object;
   const range = piece.compression === 'gzip' ? 'whole' : piece.range;
-  return readObjectRange(deps.s3, { bucket, key, etag, versionId, range }, deps.readRetry);
+  return deps.objectStore.read({ bucket, key, etag, versionId }, range, { retry: deps.readRetry });
 }
 
 async function* countedInto(counter: { bytesRead: number }, chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
@@ -170,7 +172,7 @@ function rowsOf({ format, piece }: PieceWorkItem, chunks: AsyncIterable<Uint8Arr
   const rowLimits = { firstLine: piece.firstLine, maxRecordBytes: limits.maxMessageBytes, maxRawChars: limits.maxFailureTextChars };
   switch (format) {
     case 'CSV':
-      return readCsvRows(bytes, { header: piece.csvHeader ?? 'first-record', ...rowLimits });
+      return readCsvRows(bytes, { header: piece.csvHeader ?? 'first-record', ...(piece.csv !== undefined && { dialect: piece.csv }), ...rowLimits });
     case 'JSON':
       return readNdjsonRows(bytes, rowLimits);
     default:
@@ -202,13 +204,17 @@ function recordMaker({ jobId, keyField, piece }: PieceWorkItem, file: string, va
 }
 
 function permanentFailureOf(error: unknown, file: string): PieceFailureReason | undefined {
-  if (error instanceof SourceReadError) {
+  if (error instanceof ObjectStoreError) {
     switch (error.code) {
-      case 'SOURCE_CHANGED':
-      case 'SOURCE_NOT_FOUND':
-      case 'SOURCE_UNREADABLE':
-        return { code: error.code, message: error.message };
-      case 'SOURCE_UNAVAILABLE':
+      case 'CHANGED':
+        return { code: 'SOURCE_CHANGED', message: error.message };
+      case 'NOT_FOUND':
+        return { code: 'SOURCE_NOT_FOUND', message: error.message };
+      case 'ACCESS_DENIED':
+      case 'REFUSED':
+      case 'TOO_LARGE':
+        return { code: 'SOURCE_UNREADABLE', message: error.message };
+      case 'UNAVAILABLE':
         return undefined;
       default:
         return assertNever(error.code);

@@ -1,27 +1,10 @@
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { maxFailuresKept, type ImportFormat, type JsonObject, type PieceOutcome, type RowFailure } from '@import-jobs/domain';
 import { truncationMarker } from '@import-jobs/formats';
 import type { OutgoingMessage, PieceResult, PieceWorkItem, Transaction } from '@import-jobs/messaging';
+import { InMemoryObjectStore } from '@import-jobs/sources/testing/in-memory-object-store';
+import { chunksOf, readAll } from '@import-jobs/sources/testing/byte-streams';
 import { defaultPieceLimits, processPiece } from './piece-processor';
 import { RowValidators } from './row-validators';
-
-/** An S3 that holds one source object and keeps what is written to it. */
-function fakeS3(source: Buffer): { s3: Pick<S3Client, 'send'>; written: Map<string, string> } {
-  const written = new Map<string, string>();
-  const send = async (command: unknown): Promise<unknown> => {
-    if (command instanceof GetObjectCommand) {
-      const range = /^bytes=(\d+)-(\d+)$/.exec(command.input.Range ?? '');
-      const bytes = range ? source.subarray(Number(range[1]), Number(range[2]) + 1) : source;
-      return { Body: (async function* () { yield bytes; })(), ContentLength: bytes.length };
-    }
-    if (command instanceof PutObjectCommand) {
-      written.set(String(command.input.Key), Buffer.from(command.input.Body as Uint8Array).toString('utf8'));
-      return {};
-    }
-    throw new Error(`unexpected S3 command ${String(command)}`);
-  };
-  return { s3: { send } as Pick<S3Client, 'send'>, written };
-}
 
 function fakeTransaction(): Transaction & { readonly sent: OutgoingMessage[] } {
   const sent: OutgoingMessage[] = [];
@@ -53,16 +36,22 @@ function workItem(format: ImportFormat, file: Buffer, options: { schema?: JsonOb
   };
 }
 
+/** Imports the piece from `file`, the one source object of a store that also holds the failures bucket. */
 async function process(item: PieceWorkItem, file: Buffer) {
-  const { s3, written } = fakeS3(file);
+  const objectStore = new InMemoryObjectStore();
+  objectStore.createBucket(item.piece.object.bucket);
+  objectStore.createBucket('failures');
+  const { etag } = await objectStore.write(item.piece.object, chunksOf(file));
   const transaction = fakeTransaction();
-  const outcome = await processPiece(item, transaction, {
-    s3,
+  const outcome = await processPiece({ ...item, piece: { ...item.piece, object: { ...item.piece.object, etag } } }, transaction, {
+    objectStore,
     failuresBucket: 'failures',
     validators: new RowValidators(),
     heartbeat: async () => undefined,
   });
-  const failureList = [...written.values()].join('').split('\n').filter(Boolean).map((line) => JSON.parse(line) as RowFailure);
+  const { objects: lists } = await objectStore.list('failures', '');
+  const lines = await Promise.all(lists.map(async (list) => (await readAll(objectStore.read(list, 'whole'))).toString('utf8')));
+  const failureList = lines.join('').split('\n').filter(Boolean).map((line) => JSON.parse(line) as RowFailure);
   return { outcome, published: transaction.sent, failureList };
 }
 

@@ -1,6 +1,5 @@
 import { consoleLog, type Log } from '../shared/log';
-import type { S3Client } from '@aws-sdk/client-s3';
-import type { PieceOutcome } from '@import-jobs/domain';
+import type { PieceAdmission, PieceOutcome, WorkItemCopy } from '@import-jobs/domain';
 import {
   exactlyOnceBatchHandler,
   replaceOutput,
@@ -18,14 +17,16 @@ import {
   type PieceWorkItem,
 } from '@import-jobs/messaging';
 import { AttemptLedger, withBoundedAttempts, type AttemptLimits, type RetryPolicy } from '@import-jobs/retry';
+import type { ObjectStore } from '@import-jobs/sources';
+import { pieceProgressReporter } from '../job-progress/piece-progress';
 import { PieceInterruptedError, processPiece, type PieceLimits } from './piece-processor';
 import { RowValidators } from './row-validators';
 
 
 export interface PieceWorkerOptions {
   readonly messaging: Messaging;
-  readonly s3: Pick<S3Client, 'send'>;
-  readonly topics: Pick<ImportJobTopics, 'pieces' | 'pieceResults' | 'deadLetters'>;
+  readonly objectStore: ObjectStore;
+  readonly topics: Pick<ImportJobTopics, 'pieces' | 'pieceResults' | 'deadLetters' | 'pieceProgress'>;
   readonly groupId: string;
   /** The service's own bucket for the failure lists of pieces. */
   readonly failuresBucket: string;
@@ -51,20 +52,6 @@ export interface PieceWorkerOptions {
   readonly attempts?: AttemptLedger;
   /** How many failed attempts a piece is given; `defaultAttemptLimits` when absent. */
   readonly attemptLimits?: AttemptLimits;
-}
-
-/**
- * `import` the piece; `cancel` it, because its job is being cancelled (its result says so, and the
- * job ends once every piece is settled); or `skip` it, because it is settled already or its job
- * has ended (only the offset moves on).
- */
-export type PieceAdmission = 'import' | 'cancel' | 'skip';
-
-/** Where a copy of a work item sits on the pieces topic: the same item published twice is two copies. */
-export interface WorkItemCopy {
-  readonly topic: string;
-  readonly partition: number;
-  readonly offset: string;
 }
 
 export interface PieceWorker {
@@ -115,8 +102,9 @@ export async function startPieceWorker(options: PieceWorkerOptions): Promise<Pie
 }
 
 function pieceBatchHandler(options: PieceWorkerOptions, stopping: AbortSignal): BatchHandler {
-  const { messaging, s3, topics, groupId, failuresBucket, limits, readRetry, log = consoleLog, now = () => new Date(), admission, attempts = new AttemptLedger(), attemptLimits } = options;
+  const { messaging, objectStore, topics, groupId, failuresBucket, limits, readRetry, log = consoleLog, now = () => new Date(), admission, attempts = new AttemptLedger(), attemptLimits } = options;
   const validators = new RowValidators();
+  const progressTarget = { producer: messaging.producer, topic: topics.pieceProgress, log, now };
   return exactlyOnceBatchHandler({
     groupId,
     transactions: messaging.transactions,
@@ -142,7 +130,17 @@ function pieceBatchHandler(options: PieceWorkerOptions, stopping: AbortSignal): 
         outcome = await withBoundedAttempts(
           positionKey(message),
           { ledger: attempts, ...(attemptLimits && { limits: attemptLimits }) },
-          () => processPiece(item, transaction, { s3, failuresBucket, validators, heartbeat: context.heartbeat, limits, readRetry, stopping }),
+          () =>
+            processPiece(item, transaction, {
+              objectStore,
+              failuresBucket,
+              validators,
+              heartbeat: context.heartbeat,
+              limits,
+              readRetry,
+              stopping,
+              reportProgress: pieceProgressReporter(progressTarget, { jobId: item.jobId, tenantId: item.tenantId, pieceId: item.piece.pieceId }),
+            }),
           async (error, tries) => {
             // Giving up on a piece whose worker is stopping would fail it for the worker's sake.
             if (error instanceof PieceInterruptedError) throw error;

@@ -1,4 +1,4 @@
-import { asImportJobEvent } from '@import-jobs/domain';
+import { parseJobStreamEvent } from '@import-jobs/domain';
 import { runCheckpointedSubscription, type EventStore, type Subscription } from '@import-jobs/event-store';
 import { sendDeadLetter, type ImportJobTopics, type MessageProducer } from '@import-jobs/messaging';
 import type { AttemptLedger } from '@import-jobs/retry';
@@ -25,8 +25,11 @@ export function startJobEventsPublisher(store: EventStore, { producer, topics, l
     subscriptionId,
     ...(attempts && { attempts }),
     onEvent: async (recorded) => {
-      const event = asImportJobEvent(recorded);
-      if (event) await producer.send([toJobIntegrationMessage(topics.jobEvents, event, recorded)]);
+      const parsed = parseJobStreamEvent(recorded);
+      // Subscribers get the job's events as stored, each under its own id; one that cannot be read
+      // goes to the dead letters with the reason, rather than to them unchecked or nowhere.
+      if (parsed.kind === 'unreadable') throw new Error(`unreadable ${parsed.type}: ${parsed.problem}`);
+      if (parsed.kind === 'event') await producer.send([toJobIntegrationMessage(topics.jobEvents, parsed.stored, recorded)]);
     },
     settle: async (recorded, error, tries) => {
       log.error('A job event could not be published; it goes to the dead letters', { streamId: recorded.streamId, type: recorded.type, attempts: tries, error: String(error) });

@@ -1,4 +1,4 @@
-import { splitEventType, type ImportJobEvent } from '@import-jobs/domain';
+import { splitEventType, type StoredImportJobEvent } from '@import-jobs/domain';
 import type { RecordedEvent } from '@import-jobs/event-store';
 import type { OutgoingMessage } from '@import-jobs/messaging';
 
@@ -16,7 +16,7 @@ export interface JobIntegrationEvent {
   readonly sequence: number;
   readonly occurredAt: string;
   /** The stored event's data; abridged (see `dataAbridged`) when it would not fit in one Kafka message. */
-  readonly data: ImportJobEvent['data'] | AbridgedData;
+  readonly data: StoredImportJobEvent['data'] | AbridgedData;
   /** Set when fields of `data` were too large to publish: the history API (`/v1/imports/:id/events`) has them whole. */
   readonly dataAbridged?: true;
 }
@@ -40,7 +40,7 @@ export const maxIntegrationEventBytes = 900 * 1024;
 /** Fields up to this size are kept in an abridged event; only larger ones are replaced. */
 const maxKeptFieldBytes = 16 * 1024;
 
-function abridged(data: ImportJobEvent['data']): AbridgedData {
+function abridged(data: StoredImportJobEvent['data']): AbridgedData {
   return Object.fromEntries(
     Object.entries(data).map(([field, value]) => {
       const bytes = Buffer.byteLength(JSON.stringify(value) ?? '');
@@ -55,7 +55,7 @@ function abridged(data: ImportJobEvent['data']): AbridgedData {
 export const eventIdHeader = 'import-jobs-event-id';
 export const eventTypeHeader = 'import-jobs-event-type';
 
-export function toJobIntegrationMessage(topic: string, event: ImportJobEvent, recorded: RecordedEvent): OutgoingMessage {
+export function toJobIntegrationMessage(topic: string, event: StoredImportJobEvent, recorded: RecordedEvent): OutgoingMessage {
   const { name, version } = splitEventType(event.type);
   const body: JobIntegrationEvent = {
     type: name,

@@ -1,27 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { authorizeDefinition, uploadOfTenant, UploadUnusableError, validateDefinition } from '@import-jobs/domain';
+import { authorizeDefinition, validateDefinition, type ImportFormat, type ImportSource } from '@import-jobs/domain';
 import { accessRulesFor } from '../access/access-rules';
-import { compileRowValidator, InvalidRowSchemaError } from '@import-jobs/formats';
+import { compileRowValidator, InvalidRowSchemaError, validateCsvHeader } from '@import-jobs/formats';
 import type { GlobalPosition } from '@import-jobs/event-store';
 import type { ServiceConfig } from '../config/service-config';
 import type { JobAdmissions } from '../admission/job-admissions';
 import { IMPORT_JOB_COMMANDS, JOB_ADMISSIONS, SERVICE_CONFIG, UPLOAD_COMMANDS } from '../di-tokens';
 import type { ImportJobCommands } from '../import-job/import-job-commands';
 import { uuidV5 } from '../import-job/uuid-v5';
+import { formatOfFilename, storedUploadOf } from '../uploads/stored-upload';
 import type { UploadCommands } from '../uploads/upload-commands';
 import { InvalidRequestError } from './request-import.errors';
-import { parseRequestImportInput, toDefinition, type RequestImportInput } from './request-import.input';
-import { formatOfFilename, type StoredUpload } from './upload';
+import { toDefinition, type ImportRequest } from './request-import.input';
 
-/** The transport-neutral envelope: HTTP and Kafka controllers both send this to the command bus. */
+/** The transport-neutral command: HTTP and Kafka controllers both parse their input into it. */
 export class RequestImportCommand {
   constructor(
     readonly tenantId: string,
-    readonly body: unknown,
-    /** The multipart upload that came with the request, in place of `sources`. */
-    readonly upload?: StoredUpload,
+    readonly request: ImportRequest,
   ) {}
 }
 
@@ -36,11 +34,6 @@ export interface RequestImportResult {
  * The job id is derived from tenant and client token, so a retried request (same token) lands on
  * the same stream and the domain recognises it, without a lookup table that could disagree.
  */
-function uploadIdOf(body: unknown): string | undefined {
-  const uploadId = typeof body === 'object' && body !== null ? (body as { uploadId?: unknown }).uploadId : undefined;
-  return typeof uploadId === 'string' ? uploadId : undefined;
-}
-
 export function jobIdFor(tenantId: string, clientToken: string): string {
   return uuidV5(`client-token/${tenantId}/${clientToken}`);
 }
@@ -49,7 +42,7 @@ export function jobIdFor(tenantId: string, clientToken: string): string {
 const maxSchemaBytes = 64 * 1024;
 
 /** A schema that cannot be compiled is the request's fault: refuse it now, not piece by piece. */
-function checkRowSchema({ schema, format }: RequestImportInput): void {
+function checkRowSchema(schema: ImportRequest['schema'], format: ImportFormat): void {
   if (schema === undefined) return;
   if (Buffer.byteLength(JSON.stringify(schema)) > maxSchemaBytes) {
     throw new InvalidRequestError([{ field: 'schema', message: `must be at most ${maxSchemaBytes} bytes of JSON` }]);
@@ -62,6 +55,13 @@ function checkRowSchema({ schema, format }: RequestImportInput): void {
   }
 }
 
+/** Column names the caller gives must key rows as a header read from the file must. */
+function checkCsvColumns(header: boolean | readonly string[] | undefined): void {
+  if (!Array.isArray(header)) return;
+  const problem = validateCsvHeader(header);
+  if (problem !== undefined) throw new InvalidRequestError([{ field: 'csv.header', message: problem }]);
+}
+
 @CommandHandler(RequestImportCommand)
 export class RequestImportHandler implements ICommandHandler<RequestImportCommand, RequestImportResult> {
   constructor(
@@ -71,20 +71,20 @@ export class RequestImportHandler implements ICommandHandler<RequestImportComman
     @Inject(JOB_ADMISSIONS) private readonly admissions: JobAdmissions,
   ) {}
 
-  async execute({ tenantId, body, upload }: RequestImportCommand): Promise<RequestImportResult> {
-    const uploadId = uploadIdOf(body);
-    const stored = upload ?? (uploadId === undefined ? undefined : await this.uploadOf(tenantId, uploadId));
-    const parsed = parseRequestImportInput(stored === undefined ? body : withUploadAsSource(stored, body));
-    if (!parsed.ok) throw new InvalidRequestError(parsed.problems);
-    checkRowSchema(parsed.input);
+  async execute({ tenantId, request }: RequestImportCommand): Promise<RequestImportResult> {
+    const { origin } = request;
+    const uploadId = origin.kind === 'upload id' ? origin.uploadId : undefined;
+    const rows = await this.rowsOf(tenantId, request);
+    checkRowSchema(request.schema, rows.format);
+    checkCsvColumns(request.csv?.header);
     // An upload is imported once: without a token of its own, the upload names its job.
-    const clientToken = parsed.input.clientToken ?? (uploadId === undefined ? randomUUID() : `upload/${uploadId}`);
+    const clientToken = request.clientToken ?? (uploadId === undefined ? randomUUID() : `upload/${uploadId}`);
     const jobId = jobIdFor(tenantId, clientToken);
-    const definition = toDefinition(parsed.input, { maxFailedRowRatio: this.config.defaultMaxFailedRowRatio });
+    const definition = toDefinition(request, rows, { maxFailedRowRatio: this.config.defaultMaxFailedRowRatio });
     // Refused now, before it takes a place under a limit or an upload; the domain checks it again.
     validateDefinition(definition);
     // Only the upload the service stored for this tenant may name the uploads bucket.
-    authorizeDefinition(definition, accessRulesFor(this.config, tenantId), stored === undefined ? 0 : 1);
+    authorizeDefinition(definition, accessRulesFor(this.config, tenantId), origin.kind === 'sources' ? 0 : 1);
     const now = new Date().toISOString();
     const { job } = await this.commands.load(jobId);
     // A repeated request (same token) is answered by the domain; only a new job must fit the limits.
@@ -104,27 +104,17 @@ export class RequestImportHandler implements ICommandHandler<RequestImportComman
     }
   }
 
-  /** An upload started with `POST /v1/uploads`, once its bytes are in: only its own tenant's. */
-  private async uploadOf(tenantId: string, uploadId: string): Promise<StoredUpload> {
-    const upload = uploadOfTenant((await this.uploads.load(uploadId)).state, uploadId, tenantId);
-    // Whether it is ready, expired or taken is decided when it is imported; its object is known only once received.
-    if (upload.content === undefined) {
-      throw new UploadUnusableError('UPLOAD_NOT_READY', `upload ${uploadId} has no content yet: PUT the file to its url first`);
-    }
-    return { url: upload.content.url, filename: upload.filename };
+  /**
+   * Where the request's rows are, in which format: its sources as given, or the upload it names
+   * (`uploadId`, or the file of its form), whose name tells the format unless the request does and
+   * goes into the job's metadata.
+   */
+  private async rowsOf(tenantId: string, request: ImportRequest): Promise<{ sources: readonly ImportSource[]; format: ImportFormat; metadata: Readonly<Record<string, string>> }> {
+    const { origin, metadata = {} } = request;
+    if (origin.kind === 'sources') return { sources: origin.sources, format: origin.format, metadata };
+    const upload = origin.kind === 'form file' ? origin.upload : await storedUploadOf(this.uploads, tenantId, origin.uploadId);
+    const told = origin.format ?? formatOfFilename(upload.filename);
+    if (told === undefined) throw new InvalidRequestError([{ field: 'format', message: `is required: the name "${upload.filename}" does not tell it` }]);
+    return { sources: [{ url: upload.url, type: 'object' }], format: told, metadata: { ...metadata, filename: upload.filename } };
   }
-}
-
-/** An upload in place of `sources`: its object, its format told by its name unless given. */
-function withUploadAsSource(upload: StoredUpload, body: unknown): unknown {
-  if (typeof body !== 'object' || body === null) return body;
-  if ('sources' in body) throw new InvalidRequestError([{ field: 'sources', message: 'name either sources or a file (an upload), not both' }]);
-  const { metadata, format } = body as { metadata?: unknown; format?: unknown };
-  const namedFormat = format ?? formatOfFilename(upload.filename);
-  return {
-    ...body,
-    sources: [{ url: upload.url, type: 'object' }],
-    ...(namedFormat !== undefined && { format: namedFormat }),
-    metadata: { ...(typeof metadata === 'object' && metadata), filename: upload.filename },
-  };
 }

@@ -1,16 +1,17 @@
 import { Body, Controller, Inject, Post, Req, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import type { S3Client } from '@aws-sdk/client-s3';
+import type { ObjectStore } from '@import-jobs/sources';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { JobResource } from '@import-jobs/read-model';
 import { ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Tenant } from '../access/tenant.guard';
 import { ApiErrors, schemaRef } from '../openapi/schemas';
 import type { ServiceConfig } from '../config/service-config';
-import { S3_CLIENT, SERVICE_CONFIG } from '../di-tokens';
+import { OBJECT_STORE, SERVICE_CONFIG } from '../di-tokens';
 import { GetImportJobQuery } from '../job-status/job-status.queries';
 import { RequestImportCommand, type RequestImportResult } from './request-import.handler';
 import { isRefusal } from '../shared/refusal';
+import { parsedImportRequest, type ImportRequest } from './request-import.input';
 import { requestFromUpload } from './upload';
 
 @ApiTags('imports')
@@ -20,7 +21,7 @@ export class RequestImportHttpController {
   constructor(
     private readonly commandBus: CommandBus,
     private readonly queryBus: QueryBus,
-    @Inject(S3_CLIENT) private readonly s3: S3Client,
+    @Inject(OBJECT_STORE) private readonly objectStore: ObjectStore,
     @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
   ) {}
 
@@ -41,21 +42,21 @@ export class RequestImportHttpController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<JobResource> {
-    const result = request.isMultipart() ? await this.importUploaded(tenantId, request) : await this.requestImportOf(new RequestImportCommand(tenantId, json));
+    const result = request.isMultipart() ? await this.importUploaded(tenantId, request) : await this.requestImportOf(tenantId, parsedImportRequest(json));
     void reply.status(result.created ? 202 : 200).header('location', `/v1/imports/${result.jobId}`);
     return this.queryBus.execute(new GetImportJobQuery(tenantId, result.jobId));
   }
 
-  private requestImportOf(command: RequestImportCommand): Promise<RequestImportResult> {
-    return this.commandBus.execute(command);
+  private requestImportOf(tenantId: string, request: ImportRequest): Promise<RequestImportResult> {
+    return this.commandBus.execute(new RequestImportCommand(tenantId, request));
   }
 
   /** A refused request keeps nothing of its file: no job will ever read it. */
   private async importUploaded(tenantId: string, request: FastifyRequest): Promise<RequestImportResult> {
-    const target = { s3: this.s3, bucket: this.config.uploadsBucket, tenantId, maxBytes: this.config.maxUploadBytes };
+    const target = { objectStore: this.objectStore, bucket: this.config.uploadsBucket, tenantId, maxBytes: this.config.maxUploadBytes };
     const { body, upload, discard } = await requestFromUpload(request, target);
     try {
-      return await this.requestImportOf(new RequestImportCommand(tenantId, body, upload));
+      return await this.requestImportOf(tenantId, parsedImportRequest(body, upload));
     } catch (error) {
       if (isRefusal(error)) await discard();
       throw error;

@@ -4,6 +4,7 @@ import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import type { RequestImportMessage } from '../command-topic/command-messages';
 import type { ImportCommandContext } from '../command-topic/import-command.transport';
 import { RequestImportCommand } from './request-import.handler';
+import { parsedImportRequest } from './request-import.input';
 
 @Controller()
 export class RequestImportKafkaController {
@@ -13,6 +14,6 @@ export class RequestImportKafkaController {
   @EventPattern('RequestImport.v1')
   async requestImport(@Payload() message: RequestImportMessage, @Ctx() context: ImportCommandContext): Promise<void> {
     const { type: _type, version: _version, ...body } = message;
-    await this.commandBus.execute(new RequestImportCommand(context.tenantId, body));
+    await this.commandBus.execute(new RequestImportCommand(context.tenantId, parsedImportRequest(body)));
   }
 }

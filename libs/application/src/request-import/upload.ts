@@ -1,34 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { ObjectStore } from '@import-jobs/sources';
 import type { FastifyRequest } from 'fastify';
+import type { StoredUpload } from '../uploads/stored-upload';
 import { safeObjectName, storeUpload } from '../uploads/upload-storage';
 import { InvalidRequestError, PayloadTooLargeError } from './request-import.errors';
-
-/** A file the service itself stored for the tenant: a job's source trusted as no URL in a body is. */
-export interface StoredUpload {
-  readonly url: string;
-  readonly filename: string;
-}
+import { formFieldValue } from './request-import.input';
 
 export interface UploadTarget {
-  readonly s3: S3Client;
+  readonly objectStore: ObjectStore;
   readonly bucket: string;
   readonly tenantId: string;
   readonly maxBytes: number;
-}
-
-/** Form fields that hold JSON rather than a plain string. */
-const jsonFields = new Set(['schema', 'metadata', 'failurePolicy']);
-const booleanFields = new Set(['exclusiveDestination']);
-const formatByExtension: ReadonlyArray<readonly [RegExp, 'CSV' | 'JSON']> = [
-  [/\.csv(\.gz)?$/i, 'CSV'],
-  [/\.(json|ndjson|jsonl)(\.gz)?$/i, 'JSON'],
-];
-
-/** The format a file's name tells, for uploads that do not say it. */
-export function formatOfFilename(filename: string): 'CSV' | 'JSON' | undefined {
-  return formatByExtension.find(([pattern]) => pattern.test(filename))?.[1];
 }
 
 /**
@@ -42,7 +25,7 @@ export async function requestFromUpload(request: FastifyRequest, target: UploadT
   const fields: Record<string, unknown> = {};
   let uploaded: { url: string; filename: string; key: string } | undefined;
   const discard = async () => {
-    if (uploaded) await target.s3.send(new DeleteObjectCommand({ Bucket: target.bucket, Key: uploaded.key }));
+    if (uploaded) await target.objectStore.delete({ bucket: target.bucket, key: uploaded.key });
   };
   try {
     for await (const part of request.parts()) {
@@ -53,7 +36,7 @@ export async function requestFromUpload(request: FastifyRequest, target: UploadT
         }
         uploaded = await storeFile(part.file, part.filename, target);
       } else {
-        fields[part.fieldname] = typedFormField(part.fieldname, String(part.value));
+        fields[part.fieldname] = formFieldValue(part.fieldname, String(part.value));
       }
     }
     if (!uploaded) throw new InvalidRequestError([{ field: 'file', message: 'is required in a multipart request' }]);
@@ -65,27 +48,13 @@ export async function requestFromUpload(request: FastifyRequest, target: UploadT
   return { body: fields, upload: { url: uploaded.url, filename: uploaded.filename }, discard };
 }
 
-async function storeFile(file: Readable & { truncated?: boolean }, filename: string, { s3, bucket, tenantId, maxBytes }: UploadTarget) {
+async function storeFile(file: Readable & { truncated?: boolean }, filename: string, { objectStore, bucket, tenantId, maxBytes }: UploadTarget) {
   const key = `${tenantId}/${randomUUID()}/${safeObjectName(filename)}`;
-  const stored = await storeUpload(file, { s3, bucket, key, maxBytes });
+  const stored = await storeUpload(file, { objectStore, bucket, key, maxBytes });
   // The multipart parser stops a file at its own limit (the same one) and marks it truncated.
   if (file.truncated) {
-    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    await objectStore.delete({ bucket, key });
     throw new PayloadTooLargeError(maxBytes);
   }
   return { url: stored.url, filename, key };
-}
-
-/** A form carries every field as text: each means what its twin in the JSON body means. */
-function typedFormField(field: string, value: string): unknown {
-  if (booleanFields.has(field)) {
-    if (value === 'true' || value === 'false') return value === 'true';
-    throw new InvalidRequestError([{ field, message: 'must be true or false in a multipart request' }]);
-  }
-  if (!jsonFields.has(field)) return value;
-  try {
-    return JSON.parse(value);
-  } catch {
-    throw new InvalidRequestError([{ field, message: 'must be JSON in a multipart request' }]);
-  }
 }

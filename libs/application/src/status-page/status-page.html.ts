@@ -7,6 +7,8 @@ export const statusPageHtml = String.raw`<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Import jobs</title>
+<!-- An empty icon: without one, the browser asks for /favicon.ico, which nothing serves. -->
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/ui/status-page.css">
 <script src="/ui/status-page.js" defer></script>
 </head>
@@ -42,6 +44,14 @@ export const statusPageHtml = String.raw`<!doctype html>
   </section>
   <section id="details" hidden>
     <h2>Job <code id="details-job"></code> <button id="close-details" type="button">Close</button></h2>
+    <figure id="rate" hidden>
+      <figcaption>Rows per second, as the job's progress arrived</figcaption>
+      <svg id="rate-chart" role="img" aria-label="Rows per second"></svg>
+    </figure>
+    <figure id="timeline" hidden>
+      <figcaption id="timeline-caption">Pieces, from claim to commit</figcaption>
+      <svg id="timeline-chart" role="img" aria-label="Timeline of the job's pieces"></svg>
+    </figure>
     <div id="failures">
       <h3>Failed rows <a id="report-link" hidden>full failure report (CSV)</a></h3>
       <table><thead><tr><th>File</th><th>Line</th><th>Reason</th><th>Row</th></tr></thead><tbody></tbody></table>
@@ -92,4 +102,13 @@ button { font: inherit; cursor: pointer; }
 #history ol { font-size: 0.85rem; padding-left: 1.5rem; }
 #history li { margin: 0.2rem 0; }
 code { font-size: 0.85em; }
+figure { margin: 0 0 0.75rem; }
+figcaption { font-size: 0.85rem; font-weight: 600; margin-bottom: 0.25rem; }
+figure svg { width: 100%; max-width: 60rem; height: auto; display: block; }
+svg .axis { stroke: #8d99ae; stroke-width: 1; }
+svg .tick, svg .bar-label { font-size: 11px; fill: #495057; }
+svg .rate-line { fill: none; stroke: #1d6fd8; stroke-width: 2; stroke-linejoin: round; }
+svg .piece-completed { fill: #2a9d8f; }
+svg .piece-failed { fill: #c0392b; }
+svg .piece-cancelled { fill: #8d99ae; }
 `;

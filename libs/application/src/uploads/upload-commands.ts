@@ -5,7 +5,15 @@ import { StreamCommands } from '../event-sourcing/stream-commands';
 export type UploadCommands = StreamCommands<UploadCommand, UploadEvent, Upload>;
 
 export function uploadCommands(store: EventStore): UploadCommands {
-  return new StreamCommands(store, { decider: uploadDecider, streamId: uploadStreamId, parse: asUploadEvent, identity: uploadEventIdentity });
+  return new StreamCommands(store, {
+    decider: uploadDecider,
+    streamId: uploadStreamId,
+    parse: (stored) => {
+      const event = asUploadEvent(stored);
+      return event === undefined ? { kind: 'foreign' } : { kind: 'event', events: [event] };
+    },
+    identity: uploadEventIdentity,
+  });
 }
 
 /** Q Connect's StartUpload answer, with the state of the upload beside it. */

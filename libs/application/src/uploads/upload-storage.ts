@@ -1,11 +1,9 @@
-import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import type { S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import type { Readable } from 'node:stream';
+import { ObjectTooLargeError, objectUrl, type ObjectStore } from '@import-jobs/sources';
 import { PayloadTooLargeError } from '../request-import/request-import.errors';
 
 export interface UploadDestination {
-  readonly s3: S3Client;
+  readonly objectStore: ObjectStore;
   readonly bucket: string;
   readonly key: string;
   readonly maxBytes: number;
@@ -17,21 +15,15 @@ export function safeObjectName(filename: string): string {
 }
 
 /**
- * Streams a request body into the uploads bucket as a multipart upload, a few parts in memory at a
- * time whatever the file's size. Past `maxBytes` the stream fails, which aborts the multipart
- * upload, so nothing of a refused file is left behind.
+ * Streams a request body into the uploads bucket, a few parts in memory at a time whatever the
+ * file's size. Past `maxBytes` the write fails, so nothing of a refused file is left behind.
  */
-export async function storeUpload(body: Readable, { s3, bucket, key, maxBytes }: UploadDestination): Promise<{ url: string; bytes: number }> {
-  let bytes = 0;
-  const counting = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      bytes += chunk.length;
-      done(bytes > maxBytes ? new PayloadTooLargeError(maxBytes) : null, chunk);
-    },
-  });
-  // Two 5 MiB parts in flight: what one upload holds, however large its file and however many
-  // clients upload at once.
-  const upload = new Upload({ client: s3, params: { Bucket: bucket, Key: key, Body: counting }, queueSize: 2 });
-  await Promise.all([pipeline(body, counting), upload.done()]);
-  return { url: `s3://${bucket}/${key}`, bytes };
+export async function storeUpload(body: Readable, { objectStore, bucket, key, maxBytes }: UploadDestination): Promise<{ url: string; bytes: number }> {
+  try {
+    const { size } = await objectStore.write({ bucket, key }, body, { maxBytes });
+    return { url: objectUrl({ bucket, key }), bytes: size };
+  } catch (error) {
+    if (error instanceof ObjectTooLargeError) throw new PayloadTooLargeError(maxBytes);
+    throw error;
+  }
 }

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Put, Req, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { S3Client } from '@aws-sdk/client-s3';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ObjectStore } from '@import-jobs/sources';
 import { decideUpload, uploadOfTenant, type CreateUpload, type RecordUploadContent, type Upload, type UploadCommand } from '@import-jobs/domain';
 import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Tenant } from '../access/tenant.guard';
 import { ApiErrors, schemaRef } from '../openapi/schemas';
 import type { ServiceConfig } from '../config/service-config';
-import { S3_CLIENT, SERVICE_CONFIG, UPLOAD_COMMANDS } from '../di-tokens';
+import { OBJECT_STORE, SERVICE_CONFIG, UPLOAD_COMMANDS } from '../di-tokens';
 import { InvalidRequestError } from '../request-import/request-import.errors';
 import { toUploadResource, type UploadCommands, type UploadResource } from './upload-commands';
 import { safeObjectName, storeUpload } from './upload-storage';
@@ -28,7 +28,7 @@ type Created = Exclude<Upload, { status: 'NotCreated' }>;
 export class UploadsHttpController implements OnModuleInit {
   constructor(
     @Inject(UPLOAD_COMMANDS) private readonly uploads: UploadCommands,
-    @Inject(S3_CLIENT) private readonly s3: S3Client,
+    @Inject(OBJECT_STORE) private readonly objectStore: ObjectStore,
     @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
     private readonly adapterHost: HttpAdapterHost,
   ) {}
@@ -69,7 +69,7 @@ export class UploadsHttpController implements OnModuleInit {
     const check = { type: 'RecordUploadContent.v1', data: { uploadId, tenantId, url: '', bytes: 0 }, metadata: { now: new Date().toISOString() } } as const;
     decideUpload(check, upload);
     const { url, bytes } = await storeUpload(request.raw, {
-      s3: this.s3,
+      objectStore: this.objectStore,
       bucket: this.config.uploadsBucket,
       key: `${tenantId}/uploads/${uploadId}/${safeObjectName(upload.filename)}`,
       maxBytes: this.config.maxUploadBytes,

@@ -1,3 +1,4 @@
+import { validateCsvOptions, type CsvOptions } from '../csv-dialect/csv-dialect';
 import { ValidationError } from '../errors';
 import type { JsonObject } from '../json';
 
@@ -36,6 +37,8 @@ export interface ImportDefinition {
   readonly failurePolicy: FailurePolicy;
   /** While this job runs, no other job that asks the same may write to its destination topics. */
   readonly exclusiveDestination?: boolean;
+  /** CSV only: how the files are written; `defaultCsvOptions` for what is left out. */
+  readonly csv?: CsvOptions;
 }
 
 export interface S3Location {
@@ -106,5 +109,9 @@ export function validateDefinition(definition: ImportDefinition): void {
   const ratio = definition.failurePolicy.maxFailedRowRatio;
   if (typeof ratio !== 'number' || !(ratio >= 0 && ratio <= 1)) {
     throw new ValidationError('failurePolicy.maxFailedRowRatio', 'must be a number from 0 to 1');
+  }
+  if (definition.csv !== undefined) {
+    if (definition.format !== 'CSV') throw new ValidationError('csv', 'applies to CSV only');
+    validateCsvOptions(definition.csv);
   }
 }

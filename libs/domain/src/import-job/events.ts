@@ -1,4 +1,5 @@
 import { assertNever, type Event } from '../decider';
+import type { CsvDialect } from '../csv-dialect/csv-dialect';
 import type { ImportDefinition } from './definition';
 
 /**
@@ -21,6 +22,8 @@ export interface PieceSpec {
   readonly firstLine: number;
   /** CSV only: the file's header, which every piece needs and only the first one contains. */
   readonly csvHeader?: readonly string[];
+  /** CSV only: how the file is written, settled when it was planned; RFC 4180 in UTF-8 when absent (plans made before dialects). */
+  readonly csv?: CsvDialect;
   readonly destinationTopic: string;
 }
 
@@ -33,30 +36,34 @@ export interface RowFailure {
   readonly raw?: string;
 }
 
-export type JobFailureCode =
-  | 'SOURCE_NOT_FOUND'
-  | 'NO_MATCHING_FILES'
-  | 'SOURCE_UNREADABLE'
-  | 'PIECES_FAILED'
-  | 'TOO_MANY_FAILED_ROWS'
-  | 'REPORT_FAILED'
+export const jobFailureCodes = [
+  'SOURCE_NOT_FOUND',
+  'NO_MATCHING_FILES',
+  'SOURCE_UNREADABLE',
+  'PIECES_FAILED',
+  'TOO_MANY_FAILED_ROWS',
+  'REPORT_FAILED',
   /** Planning the job, or publishing its pieces, failed every attempt the planner allows. */
-  | 'PLANNING_FAILED';
+  'PLANNING_FAILED',
+] as const;
+export type JobFailureCode = (typeof jobFailureCodes)[number];
 
 export interface JobFailureReason {
   readonly code: JobFailureCode;
   readonly message: string;
 }
 
-export type PieceFailureCode =
-  | 'SOURCE_CHANGED'
-  | 'SOURCE_NOT_FOUND'
-  | 'SOURCE_UNREADABLE'
-  | 'RECORD_TOO_LARGE'
+export const pieceFailureCodes = [
+  'SOURCE_CHANGED',
+  'SOURCE_NOT_FOUND',
+  'SOURCE_UNREADABLE',
+  'RECORD_TOO_LARGE',
   /** Every attempt at the piece failed, up to the limit: it is settled rather than tried forever. */
-  | 'ATTEMPTS_EXHAUSTED'
+  'ATTEMPTS_EXHAUSTED',
   /** The piece's result could not be stored in the job's stream, however often it was tried. */
-  | 'RESULT_UNRECORDABLE';
+  'RESULT_UNRECORDABLE',
+] as const;
+export type PieceFailureCode = (typeof pieceFailureCodes)[number];
 
 export interface PieceFailureReason {
   readonly code: PieceFailureCode;
@@ -72,7 +79,7 @@ export interface FailureReport {
 
 // ── Events ───────────────────────────────────────────────────────────────────────────────────
 // The type string is a stored contract: a changed shape gets a new version, and the old one stays
-// readable (an upcaster, or `evolve` folding both, as for the plan).
+// readable: `parseImportJobEvent` reads it and upcasts it to what the current version records.
 
 export type ImportRequested = Event<
   'ImportRequested.v1',
@@ -88,9 +95,9 @@ export type ImportRequested = Event<
 export type ImportPlanningStarted = Event<'ImportPlanningStarted.v1', { readonly jobId: string; readonly occurredAt: string }>;
 
 /**
- * A whole plan in one event, as jobs were planned before plans were chunked. Streams still hold it
- * and `evolve` still folds it; nothing writes it any more, since past a few thousand pieces it
- * outgrows what one append may weigh.
+ * A whole plan in one event, as jobs were planned before plans were chunked. Streams still hold it,
+ * read as its one chunk and its totals; nothing writes it any more, since past a few thousand
+ * pieces it outgrows what one append may weigh.
  */
 export type ImportPlannedWhole = Event<
   'ImportPlanned.v1',
@@ -167,10 +174,10 @@ export type JobFailed = Event<
 
 export type ImportCancelled = Event<'ImportCancelled.v1', { readonly jobId: string; readonly occurredAt: string }>;
 
+/** The events the current version records, and the only ones `evolve` folds. */
 export type ImportJobEvent =
   | ImportRequested
   | ImportPlanningStarted
-  | ImportPlannedWhole
   | PiecesPlanned
   | ImportPlanned
   | PieceCompleted
@@ -183,39 +190,15 @@ export type ImportJobEvent =
   | JobFailed
   | ImportCancelled;
 
-export type ImportJobEventType = ImportJobEvent['type'];
+/** Every version a job's stream may hold: the current events and those older ones still readable. */
+export type StoredImportJobEvent = ImportJobEvent | ImportPlannedWhole;
 
-export const importJobEventTypes: readonly ImportJobEventType[] = [
-  'ImportRequested.v1',
-  'ImportPlanningStarted.v1',
-  'ImportPlanned.v1',
-  'PiecesPlanned.v1',
-  'ImportPlanned.v2',
-  'PieceCompleted.v1',
-  'PieceFailed.v1',
-  'PieceCancelled.v1',
-  'ImportCompleting.v1',
-  'ImportFailing.v1',
-  'ImportCancelling.v1',
-  'ImportCompleted.v1',
-  'JobFailed.v1',
-  'ImportCancelled.v1',
-];
-
-export function isImportJobEvent(event: { type: string }): event is ImportJobEvent {
-  return (importJobEventTypes as readonly string[]).includes(event.type);
-}
+export type ImportJobEventType = StoredImportJobEvent['type'];
 
 /** `PieceCompleted.v1` → `{ name: 'PieceCompleted', version: 1 }`: the contract's two parts. */
 export function splitEventType(type: ImportJobEventType): { readonly name: string; readonly version: number } {
   const separator = type.lastIndexOf('.v');
   return { name: type.slice(0, separator), version: Number(type.slice(separator + 2)) };
-}
-
-/** The job event a stored event holds; undefined for an event of another kind in the same store. */
-export function asImportJobEvent(stored: { readonly type: string; readonly data: unknown }): ImportJobEvent | undefined {
-  const candidate = { type: stored.type, data: stored.data };
-  return isImportJobEvent(candidate) ? (candidate as ImportJobEvent) : undefined;
 }
 
 /**
@@ -237,7 +220,6 @@ export function eventIdentity(event: ImportJobEvent): string {
     // differs from it in its first piece.
     case 'PiecesPlanned.v1':
       return `pieces-planned:${event.data.chunk}:${event.data.pieces[0]?.pieceId ?? ''}`;
-    case 'ImportPlanned.v1':
     case 'ImportPlanned.v2':
       return 'planned';
     case 'PieceCompleted.v1':

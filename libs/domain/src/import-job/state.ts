@@ -96,17 +96,6 @@ export function evolve(state: ImportJob, event: ImportJobEvent): ImportJob {
   switch (event.type) {
     case 'ImportPlanningStarted.v1':
       return withStatus(state, 'Planning', occurredAt);
-    case 'ImportPlanned.v1': {
-      const { pieces, files, totalBytes } = event.data;
-      return {
-        ...withStatus(state, 'Processing', occurredAt),
-        plan: pieces,
-        pieces: PieceStatuses.none.withPlanned(pieces.map((piece) => piece.pieceId)),
-        pieceCounts: { ...state.pieceCounts, total: pieces.length },
-        files,
-        bytes: { ...state.bytes, total: totalBytes },
-      };
-    }
     case 'PiecesPlanned.v1': {
       const { pieces } = event.data;
       return {

@@ -47,7 +47,7 @@ export function admitPiece(job: ImportJob, pieceId: string, isAsPlanned: (planne
   return job.status === 'Processing' ? 'import' : 'skip';
 }
 
-export type WorkToPublish = { readonly kind: 'publish'; readonly work: readonly PlannedWork[] } | { readonly kind: 'skip'; readonly reason: string };
+export type WorkToPublish = { readonly kind: 'publish'; readonly work: readonly PlannedWork[] } | { readonly kind: 'skip'; readonly status: ImportJob['status'] };
 
 /**
  * The work items a planned job sends out: one per piece still pending. A cancelling job still gets
@@ -56,7 +56,7 @@ export type WorkToPublish = { readonly kind: 'publish'; readonly work: readonly 
  * is claimed by one copy and its result counted once.
  */
 export function workToPublish(job: ImportJob): WorkToPublish {
-  if (job.status !== 'Processing' && job.status !== 'Cancelling') return { kind: 'skip', reason: `job is ${job.status}` };
+  if (job.status !== 'Processing' && job.status !== 'Cancelling') return { kind: 'skip', status: job.status };
   const pending = (job.plan ?? []).filter((piece) => job.pieces.get(piece.pieceId) === 'pending');
   return { kind: 'publish', work: pending.map((piece) => plannedWorkOf(job, piece)) };
 }

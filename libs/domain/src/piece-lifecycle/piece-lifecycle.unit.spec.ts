@@ -78,7 +78,7 @@ describe('piece lifecycle', () => {
       ['Completed', () => given(requested(), ...planned(1), completed(1), completing(), finished())],
       ['Planning', () => given(requested(), planningStarted(), chunk(0, [piece(1)]))],
     ])('publishes nothing for a job that is %s', (status, job) => {
-      expect(workToPublish(job())).toEqual({ kind: 'skip', reason: `job is ${status}` });
+      expect(workToPublish(job())).toEqual({ kind: 'skip', status });
     });
   });
 

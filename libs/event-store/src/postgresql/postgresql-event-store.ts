@@ -1,5 +1,5 @@
-import { inTransaction } from '@import-jobs/postgres';
-import { Pool, type PoolClient } from 'pg';
+import { inTransaction, migrated, poolOf, type CheckpointTable, type PoolSource } from '@import-jobs/postgres';
+import type { Pool, PoolClient } from 'pg';
 import { validateAppend, type SerializedEvent } from '../append-validation';
 import { EventIdConflictError, WrongExpectedRevisionError } from '../errors';
 import type {
@@ -21,7 +21,7 @@ import { ChangeListener, Wakeup } from './change-listener';
 import { translatePostgresError, uniqueViolationKey } from './postgresql-errors';
 import { migrate, schemaNames, type SchemaNames } from './schema';
 
-export type PostgreSqlEventStoreOptions = ({ readonly connectionString: string } | { readonly pool: Pool }) & {
+export type PostgreSqlEventStoreOptions = PoolSource & {
   /** Defaults to `public`. Tests pass their own to stay apart. */
   readonly schema?: string;
   /**
@@ -73,7 +73,7 @@ interface RunningSubscription {
 export class PostgreSqlEventStore implements EventStore {
   readonly checkpoints: CheckpointStore;
   private readonly pool: Pool;
-  private readonly ownsPool: boolean;
+  private readonly closePool: () => Promise<void>;
   private readonly names: SchemaNames;
   private readonly listener: ChangeListener;
   private readonly pollIntervalMs: number;
@@ -83,32 +83,18 @@ export class PostgreSqlEventStore implements EventStore {
 
   constructor(options: PostgreSqlEventStoreOptions) {
     this.names = schemaNames(options.schema ?? 'public');
-    if ('pool' in options) {
-      this.pool = options.pool;
-      this.ownsPool = false;
-    } else {
-      this.pool = new Pool({ connectionString: options.connectionString });
-      this.ownsPool = true;
-      // An idle client that loses its connection emits on the pool; without a listener that kills
-      // the process. The next query on a fresh client reports the outage instead.
-      this.pool.on('error', () => undefined);
-    }
+    const { pool, close } = poolOf(options);
+    this.pool = pool;
+    this.closePool = close;
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.batchSize = options.batchSize ?? 500;
     this.listener = new ChangeListener(this.pool, this.names.channel);
-    this.checkpoints = new PostgreSqlCheckpointStore(this.pool, this.names);
+    this.checkpoints = new PostgreSqlCheckpointStore(this.pool, this.names.checkpoints);
   }
 
   /** A store whose schema is migrated and ready. */
-  static async create(options: PostgreSqlEventStoreOptions): Promise<PostgreSqlEventStore> {
-    const store = new PostgreSqlEventStore(options);
-    try {
-      await store.migrate();
-    } catch (error) {
-      await store.close();
-      throw error;
-    }
-    return store;
+  static create(options: PostgreSqlEventStoreOptions): Promise<PostgreSqlEventStore> {
+    return migrated(new PostgreSqlEventStore(options));
   }
 
   /** Creates the schema's tables if missing; safe to run on every start, by several starters at once. */
@@ -172,7 +158,7 @@ export class PostgreSqlEventStore implements EventStore {
     this.closed = true;
     await Promise.all([...this.subscriptions].map((subscription) => this.stopSubscription(subscription)));
     await this.listener.close();
-    if (this.ownsPool) await this.pool.end();
+    await this.closePool();
   }
 
   private async append(
@@ -315,36 +301,15 @@ export class PostgreSqlEventStore implements EventStore {
 class PostgreSqlCheckpointStore implements CheckpointStore {
   constructor(
     private readonly pool: Pool,
-    private readonly names: SchemaNames,
+    private readonly table: CheckpointTable,
   ) {}
 
-  async read(subscriptionId: string): Promise<GlobalPosition | undefined> {
-    return withTranslatedErrors(async () => {
-      const { rows } = await this.pool.query<{ commit_position: string; prepare_position: string }>(
-        `SELECT commit_position, prepare_position FROM ${this.names.checkpoints} WHERE subscription_id = $1`,
-        [subscriptionId],
-      );
-      const row = rows[0];
-      return row && { commit: BigInt(row.commit_position), prepare: BigInt(row.prepare_position) };
-    });
+  read(subscriptionId: string): Promise<GlobalPosition | undefined> {
+    return withTranslatedErrors(() => this.table.read(this.pool, subscriptionId));
   }
 
-  async store(subscriptionId: string, expected: GlobalPosition | undefined, next: GlobalPosition): Promise<boolean> {
-    return withTranslatedErrors(async () => {
-      const result =
-        expected === undefined
-          ? await this.pool.query(
-              `INSERT INTO ${this.names.checkpoints} (subscription_id, commit_position, prepare_position) VALUES ($1, $2, $3)
-               ON CONFLICT (subscription_id) DO NOTHING`,
-              [subscriptionId, next.commit.toString(), next.prepare.toString()],
-            )
-          : await this.pool.query(
-              `UPDATE ${this.names.checkpoints} SET commit_position = $2, prepare_position = $3, updated_at = now()
-               WHERE subscription_id = $1 AND commit_position = $4 AND prepare_position = $5`,
-              [subscriptionId, next.commit.toString(), next.prepare.toString(), expected.commit.toString(), expected.prepare.toString()],
-            );
-      return result.rowCount === 1;
-    });
+  store(subscriptionId: string, expected: GlobalPosition | undefined, next: GlobalPosition): Promise<boolean> {
+    return withTranslatedErrors(() => this.table.move(this.pool, subscriptionId, expected, next));
   }
 }
 

@@ -1,25 +1,23 @@
-import { convertJsonbColumnsToJson, migrateUnderLock } from '@import-jobs/postgres';
+import { CheckpointTable, convertJsonbColumnsToJson, migrateUnderLock, quotedSchema } from '@import-jobs/postgres';
 import type { Pool } from 'pg';
-
-/** Quoting rules stay trivial, and `event_store_<schema>` stays within PostgreSQL's 63-byte channel names. */
-const schemaName = /^[a-z_][a-z0-9_]{0,40}$/;
 
 export interface SchemaNames {
   readonly schema: string;
   readonly streams: string;
   readonly events: string;
-  readonly checkpoints: string;
+  readonly checkpoints: CheckpointTable;
   /** The LISTEN/NOTIFY channel that appends signal on. */
   readonly channel: string;
 }
 
 export function schemaNames(schema: string): SchemaNames {
-  if (!schemaName.test(schema)) throw new TypeError(`Schema name ${JSON.stringify(schema)} must match ${schemaName.source}`);
+  // 41 bytes keep `event_store_<schema>` within PostgreSQL's 63-byte channel names.
+  const quoted = quotedSchema(schema, 41);
   return {
-    schema: `"${schema}"`,
-    streams: `"${schema}".streams`,
-    events: `"${schema}".events`,
-    checkpoints: `"${schema}".checkpoints`,
+    schema: quoted,
+    streams: `${quoted}.streams`,
+    events: `${quoted}.events`,
+    checkpoints: new CheckpointTable(`${quoted}.checkpoints`, 'subscription_id'),
     channel: `event_store_${schema}`,
   };
 }
@@ -57,13 +55,7 @@ export function migrate(pool: Pool, names: SchemaNames): Promise<void> {
       )`);
     await convertJsonbColumnsToJson(client, names.events, ['data', 'metadata']);
     await client.query(`CREATE INDEX IF NOT EXISTS events_global_order ON ${names.events} (transaction_id, global_position)`);
-    await client.query(`
-      CREATE TABLE IF NOT EXISTS ${names.checkpoints} (
-        subscription_id text PRIMARY KEY,
-        commit_position bigint NOT NULL,
-        prepare_position bigint NOT NULL,
-        updated_at timestamptz NOT NULL DEFAULT now()
-      )`);
+    await names.checkpoints.create(client);
   });
 }
 

@@ -1,9 +1,10 @@
-import type { ImportJobEvent } from '@import-jobs/domain';
-import { jobEvents, rowFailures } from '../testing/job-events';
+import type { StoredImportJobEvent } from '@import-jobs/domain';
+import { jobEvents, recordedStream, rowFailures } from '../testing/job-events';
 import { toJobResource } from './job-resource';
-import { projectJobView, type JobView } from './job-view';
+import type { JobView } from './job-view';
+import { projectJobStream } from './stored-job-events';
 
-const jobId = `job-${Math.random().toString(36).slice(2)}`;
+const jobId = 'job-1';
 const job = jobEvents(jobId);
 const report = { location: 's3://reports/job/failures.csv', rows: 3 };
 
@@ -92,11 +93,8 @@ describe('job resource', () => {
 
 // ── Fixtures ──────────────────────────────────────────────────────────────────────────────────
 
-function viewAfter(...events: ImportJobEvent[]): JobView {
-  const view = events.reduce<JobView | null>(
-    (current, event, revision) => projectJobView(current, event, { streamRevision: BigInt(revision), position: { commit: 1n, prepare: BigInt(revision) }, recordedAt: new Date() }),
-    null,
-  );
+function viewAfter(...events: (StoredImportJobEvent | readonly StoredImportJobEvent[])[]): JobView {
+  const view = projectJobStream(recordedStream(jobId, events.flat()));
   if (view === null) throw new Error('a requested job has a view');
   return view;
 }

@@ -1,10 +1,10 @@
-import type { ImportJobEvent } from '@import-jobs/domain';
-import { jobEvents, rowFailures } from '../testing/job-events';
-import { projectJobView, type JobView } from './job-view';
+import { jobEvents, recordedStream, rowFailures } from '../testing/job-events';
+import type { JobView } from './job-view';
 import { diffJobViews } from './job-view-diff';
+import { projectJobStream } from './stored-job-events';
 
 describe('job view diff', () => {
-  const [first, second] = [view(`job-a-${suffix()}`), view(`job-b-${suffix()}`)];
+  const [first, second] = [view('job-a'), view('job-b')];
 
   it('finds nothing between equal views, whatever their order or key order', () => {
     expect(diffJobViews([first, second], [second, keysReversed(first)])).toEqual([]);
@@ -50,11 +50,7 @@ describe('job view diff', () => {
 
 function view(jobId: string): JobView {
   const job = jobEvents(jobId);
-  const events: ImportJobEvent[] = [job.requested(), job.planningStarted(), job.planned(1), job.pieceCompleted(1, { rowsFailed: 2, failures: rowFailures(2) })];
-  const projected = events.reduce<JobView | null>(
-    (current, event, revision) => projectJobView(current, event, { streamRevision: BigInt(revision), position: { commit: 1n, prepare: BigInt(revision) }, recordedAt: new Date() }),
-    null,
-  );
+  const projected = projectJobStream(recordedStream(jobId, [job.requested(), job.planningStarted(), ...job.planned(1), job.pieceCompleted(1, { rowsFailed: 2, failures: rowFailures(2) })]));
   if (projected === null) throw new Error('a requested job has a view');
   return projected;
 }
@@ -63,8 +59,4 @@ function keysReversed<T>(value: T): T {
   if (Array.isArray(value)) return value.map(keysReversed) as T;
   if (typeof value !== 'object' || value === null) return value;
   return Object.fromEntries(Object.entries(value).reverse().map(([key, item]) => [key, keysReversed(item)])) as T;
-}
-
-function suffix(): string {
-  return Math.random().toString(36).slice(2);
 }

@@ -8,7 +8,6 @@ import {
   type ImportJobEvent,
   type ImportJobStatus,
   type JobFailureReason,
-  type PieceSpec,
   type PieceStatus,
   type RowFailure,
 } from '@import-jobs/domain';
@@ -55,22 +54,20 @@ export interface JobView {
 export interface EventMeta {
   readonly streamRevision: bigint;
   readonly position: GlobalPosition;
-  readonly recordedAt: Date;
 }
 
 /**
- * Applies one event of the job's stream. Never throws: an event at or below the view's revision
- * is one already applied (a replay, a second projector) and leaves the view as it is; an event
- * before the request leaves no view; malformed values are defaulted rather than stall the
- * projector, since the fix for them belongs in `decide`.
+ * Applies one stored event of the job's stream: the events `parseImportJobEvent` read from it,
+ * which an older version of an event may make several of. Never throws: a stored event at or below
+ * the view's revision is one already applied (a replay, a second projector) and leaves the view as
+ * it is; events before the request leave no view.
  */
-export function projectJobView(view: JobView | null, event: ImportJobEvent, meta: EventMeta): JobView | null {
+export function projectJobView(view: JobView | null, events: readonly ImportJobEvent[], meta: EventMeta): JobView | null {
   if (view !== null && meta.streamRevision <= BigInt(view.revision)) return view;
-  const sane = sanitised(event, meta.recordedAt);
-  if (sane === undefined) return view;
-  const job = evolve(view === null ? initialState() : (jobOfView.get(view) ?? toJob(view)), sane);
+  const job = events.reduce(evolve, view === null ? initialState() : (jobOfView.get(view) ?? toJob(view)));
   if (job.status === 'NotStarted') return view;
-  const startedAt = view?.startedAt ?? (sane.type === 'ImportPlanningStarted.v1' ? sane.data.occurredAt : null);
+  const planningStarted = events.find((event) => event.type === 'ImportPlanningStarted.v1');
+  const startedAt = view?.startedAt ?? planningStarted?.data.occurredAt ?? null;
   const next = toView(job, { startedAt, revision: Number(meta.streamRevision), lastPosition: serializePosition(meta.position) });
   jobOfView.set(next, job);
   return next;
@@ -126,75 +123,4 @@ function toView(job: ImportJobDetails, tracking: Pick<JobView, 'startedAt' | 're
     completedAt: job.completedAt ?? null,
     ...tracking,
   };
-}
-
-// ── Defaults for malformed events ─────────────────────────────────────────────────────────────
-// `decide` never produces these; a stored event is a contract that code outside it may break.
-
-/** The event with values the view and its SQL columns can hold; undefined for a request naming no tenant. */
-function sanitised(event: ImportJobEvent, recordedAt: Date): ImportJobEvent | undefined {
-  const occurredAt = isoTimestamp(event.data.occurredAt) ?? recordedAt.toISOString();
-  switch (event.type) {
-    case 'ImportRequested.v1': {
-      const { jobId, tenantId, clientToken, definition } = event.data as Partial<Record<string, unknown>>;
-      if (typeof jobId !== 'string' || typeof tenantId !== 'string' || typeof definition !== 'object' || definition === null) return undefined;
-      const jobType = (definition as Partial<ImportDefinition>).jobType;
-      return {
-        type: event.type,
-        data: {
-          ...event.data,
-          clientToken: typeof clientToken === 'string' ? clientToken : '',
-          definition: { ...(definition as ImportDefinition), jobType: typeof jobType === 'string' ? jobType : '' },
-          occurredAt,
-        },
-      };
-    }
-    case 'ImportPlanned.v1':
-      return {
-        type: event.type,
-        data: { ...event.data, pieces: identifiedPieces(event.data.pieces), files: count(event.data.files), totalBytes: count(event.data.totalBytes), occurredAt },
-      };
-    case 'PiecesPlanned.v1':
-      return { type: event.type, data: { ...event.data, chunk: count(event.data.chunk), pieces: identifiedPieces(event.data.pieces), occurredAt } };
-    case 'ImportPlanned.v2':
-      return {
-        type: event.type,
-        data: { ...event.data, files: count(event.data.files), totalBytes: count(event.data.totalBytes), occurredAt },
-      };
-    case 'PieceCompleted.v1': {
-      const rowsProcessed = count(event.data.rowsProcessed);
-      const firstFailures: unknown = event.data.firstFailures;
-      return {
-        type: event.type,
-        data: {
-          ...event.data,
-          rowsProcessed,
-          rowsFailed: Math.min(count(event.data.rowsFailed), rowsProcessed),
-          bytesProcessed: count(event.data.bytesProcessed),
-          firstFailures: Array.isArray(firstFailures) ? firstFailures : [],
-          occurredAt,
-        },
-      };
-    }
-    default:
-      // The type and every other field are the event's own; only the timestamp changes.
-      return { ...event, data: { ...event.data, occurredAt } } as ImportJobEvent;
-  }
-}
-
-/** A timestamp PostgreSQL and ISO-8601 readers both accept, in one canonical form; undefined otherwise. */
-function isoTimestamp(value: unknown): string | undefined {
-  if (typeof value !== 'string') return undefined;
-  const time = Date.parse(value);
-  if (!Number.isFinite(time)) return undefined;
-  const iso = new Date(time).toISOString();
-  return /^(?!0000)\d{4}-/.test(iso) ? iso : undefined;
-}
-
-function identifiedPieces(pieces: unknown): PieceSpec[] {
-  return Array.isArray(pieces) ? pieces.filter((piece) => typeof (piece as { pieceId?: unknown } | null)?.pieceId === 'string') : [];
-}
-
-function count(value: unknown): number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : 0;
 }

@@ -1,14 +1,14 @@
 import type { GlobalPosition, RecordedEvent } from '@import-jobs/event-store';
-import { Pool, type PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { toJobProgress, type JobProgress } from './job-progress';
 import type { JobView } from './job-view';
 import { changeNotificationOf, listenForJobViewChanges, type JobViewChangeListener, type JobViewChangeListening } from './job-view-notifications';
-import { inTransaction } from '@import-jobs/postgres';
+import { inTransaction, migrated, poolOf, type PoolSource } from '@import-jobs/postgres';
 import { migrate, readModelNames, type ReadModelNames } from './schema';
 import { jobIdsOf, projectStoredEvents } from './stored-job-events';
 import type { JobViewFilter, JobViewReader } from './job-view-reader';
 
-export type PostgreSqlJobViewsOptions = ({ readonly connectionString: string } | { readonly pool: Pool }) & {
+export type PostgreSqlJobViewsOptions = PoolSource & {
   /** Defaults to `read_model`. Tests pass their own; a rebuild writes to a fresh one. */
   readonly schema?: string;
 };
@@ -34,33 +34,19 @@ export class PostgreSqlJobViews implements JobViewReader {
   readonly schema: string;
   private readonly names: ReadModelNames;
   private readonly pool: Pool;
-  private readonly ownsPool: boolean;
+  private readonly closePool: () => Promise<void>;
 
   constructor(options: PostgreSqlJobViewsOptions) {
     this.names = readModelNames(options.schema ?? 'read_model');
     this.schema = this.names.schemaName;
-    if ('pool' in options) {
-      this.pool = options.pool;
-      this.ownsPool = false;
-    } else {
-      this.pool = new Pool({ connectionString: options.connectionString });
-      this.ownsPool = true;
-      // Without a listener, an idle client losing its connection kills the process; the next
-      // query reports the outage instead.
-      this.pool.on('error', () => undefined);
-    }
+    const { pool, close } = poolOf(options);
+    this.pool = pool;
+    this.closePool = close;
   }
 
   /** Views whose tables exist. */
-  static async create(options: PostgreSqlJobViewsOptions): Promise<PostgreSqlJobViews> {
-    const views = new PostgreSqlJobViews(options);
-    try {
-      await views.migrate();
-    } catch (error) {
-      await views.close();
-      throw error;
-    }
-    return views;
+  static create(options: PostgreSqlJobViewsOptions): Promise<PostgreSqlJobViews> {
+    return migrated(new PostgreSqlJobViews(options));
   }
 
   /** Creates the schema's tables if missing; safe on every start, by several starters at once. */
@@ -68,13 +54,8 @@ export class PostgreSqlJobViews implements JobViewReader {
     await migrate(this.pool, this.names);
   }
 
-  async readCheckpoint(projection: string): Promise<GlobalPosition | undefined> {
-    const { rows } = await this.pool.query<{ commit_position: string; prepare_position: string }>(
-      `SELECT commit_position, prepare_position FROM ${this.names.checkpoints} WHERE projection = $1`,
-      [projection],
-    );
-    const row = rows[0];
-    return row && { commit: BigInt(row.commit_position), prepare: BigInt(row.prepare_position) };
+  readCheckpoint(projection: string): Promise<GlobalPosition | undefined> {
+    return this.names.checkpoints.read(this.pool, projection);
   }
 
   /**
@@ -92,7 +73,7 @@ export class PostgreSqlJobViews implements JobViewReader {
     const last = events.at(-1);
     if (last === undefined) return [];
     return inTransaction(this.pool, async (client) => {
-      if (!(await this.moveCheckpoint(client, projection, expected, last.position))) throw new CheckpointConflictError(projection);
+      if (!(await this.names.checkpoints.move(client, projection, expected, last.position))) throw new CheckpointConflictError(projection);
       const jobIds = jobIdsOf(events);
       if (jobIds.length === 0) return [];
       const { rows } = await client.query<{ view: JobView }>(`SELECT view FROM ${this.names.jobViews} WHERE job_id = ANY($1::text[])`, [jobIds]);
@@ -154,23 +135,7 @@ export class PostgreSqlJobViews implements JobViewReader {
   }
 
   async close(): Promise<void> {
-    if (this.ownsPool) await this.pool.end();
-  }
-
-  private async moveCheckpoint(client: PoolClient, projection: string, expected: GlobalPosition | undefined, next: GlobalPosition): Promise<boolean> {
-    const result =
-      expected === undefined
-        ? await client.query(
-            `INSERT INTO ${this.names.checkpoints} (projection, commit_position, prepare_position) VALUES ($1, $2, $3)
-             ON CONFLICT (projection) DO NOTHING`,
-            [projection, next.commit.toString(), next.prepare.toString()],
-          )
-        : await client.query(
-            `UPDATE ${this.names.checkpoints} SET commit_position = $2, prepare_position = $3, updated_at = now()
-             WHERE projection = $1 AND commit_position = $4 AND prepare_position = $5`,
-            [projection, next.commit.toString(), next.prepare.toString(), expected.commit.toString(), expected.prepare.toString()],
-          );
-    return result.rowCount === 1;
+    await this.closePool();
   }
 
   private async keepChanges(client: PoolClient, changes: readonly JobView[]): Promise<void> {

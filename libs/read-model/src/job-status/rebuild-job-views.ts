@@ -1,8 +1,8 @@
 import type { EventStore, GlobalPosition } from '@import-jobs/event-store';
-import { Pool, type PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { jobStatusProjectionName } from './job-status-projector';
 import { PostgreSqlJobViews } from './postgresql-job-views';
-import { inTransaction } from '@import-jobs/postgres';
+import { inTransaction, poolOf } from '@import-jobs/postgres';
 import { readModelNames } from './schema';
 
 export interface RebuildJobViewsOptions {
@@ -80,13 +80,11 @@ export async function swapJobViews({ connection, schema, rebuilt }: SwapJobViews
 }
 
 async function withPool<T>(connection: string | Pool, work: (pool: Pool) => Promise<T>): Promise<T> {
-  if (typeof connection !== 'string') return work(connection);
-  const pool = new Pool({ connectionString: connection });
-  pool.on('error', () => undefined);
+  const { pool, close } = poolOf(typeof connection === 'string' ? { connectionString: connection } : { pool: connection });
   try {
     return await work(pool);
   } finally {
-    await pool.end();
+    await close();
   }
 }
 

@@ -1,28 +1,26 @@
 import { createHash } from 'node:crypto';
-import { convertJsonbColumnsToJson, migrateUnderLock } from '@import-jobs/postgres';
+import { CheckpointTable, convertJsonbColumnsToJson, migrateUnderLock, quotedSchema } from '@import-jobs/postgres';
 import type { Pool } from 'pg';
-
-/** Quoting stays trivial and every name fits PostgreSQL's 63-byte identifiers, with room for rebuild suffixes. */
-const schemaName = /^[a-z_][a-z0-9_]{0,62}$/;
 
 export interface ReadModelNames {
   readonly schemaName: string;
   readonly schema: string;
   readonly jobViews: string;
-  readonly checkpoints: string;
+  readonly checkpoints: CheckpointTable;
   readonly jobViewChanges: string;
   /** The LISTEN/NOTIFY channel on which committed view changes are announced. */
   readonly channel: string;
 }
 
 export function readModelNames(schema: string): ReadModelNames {
-  if (!schemaName.test(schema)) throw new TypeError(`Schema name ${JSON.stringify(schema)} must match ${schemaName.source}`);
+  // The channel's name is hashed when too long (see channelOf), so any identifier will do.
+  const quoted = quotedSchema(schema, 63);
   return {
     schemaName: schema,
-    schema: `"${schema}"`,
-    jobViews: `"${schema}".job_views`,
-    checkpoints: `"${schema}".projection_checkpoints`,
-    jobViewChanges: `"${schema}".job_view_changes`,
+    schema: quoted,
+    jobViews: `${quoted}.job_views`,
+    checkpoints: new CheckpointTable(`${quoted}.projection_checkpoints`, 'projection'),
+    jobViewChanges: `${quoted}.job_view_changes`,
     channel: channelOf(schema),
   };
 }
@@ -57,13 +55,7 @@ export function migrate(pool: Pool, names: ReadModelNames): Promise<void> {
     await client.query(
       `CREATE INDEX IF NOT EXISTS job_views_by_status_newest_first ON ${names.jobViews} (tenant_id, status, created_at DESC, job_id DESC)`,
     );
-    await client.query(`
-      CREATE TABLE IF NOT EXISTS ${names.checkpoints} (
-        projection text PRIMARY KEY,
-        commit_position bigint NOT NULL,
-        prepare_position bigint NOT NULL,
-        updated_at timestamptz NOT NULL DEFAULT now()
-      )`);
+    await names.checkpoints.create(client);
     // Every version of every view, as progress, so that a live stream resumed after a disconnect
     // replays each change it missed rather than only the latest state.
     await client.query(`

@@ -1,23 +1,30 @@
-import { asImportJobEvent, importJobStreamId, type ImportJobEvent } from '@import-jobs/domain';
+import { parseJobStreamEvent, type ImportJobEvent } from '@import-jobs/domain';
 import type { RecordedEvent } from '@import-jobs/event-store';
 import { projectJobView, type EventMeta, type JobView } from './job-view';
 
 export interface StoredJobEvent {
   readonly jobId: string;
-  readonly event: ImportJobEvent;
+  readonly events: readonly ImportJobEvent[];
   readonly meta: EventMeta;
 }
 
 /**
- * The job event a stored one holds; undefined for events of other kinds in the same store, and
- * for a job event outside its job's stream, whose revision could not guard the job's view.
+ * The job events a stored one holds, read as the side that decides reads them; undefined for
+ * events of other kinds in the same store, and for a job event that cannot be read (the job is
+ * folded without it on both sides, and the side that decides refuses to go on from it).
  */
 export function toStoredJobEvent(recorded: RecordedEvent): StoredJobEvent | undefined {
-  const event: ImportJobEvent | undefined = asImportJobEvent(recorded);
-  if (event === undefined) return undefined;
-  const jobId: unknown = event.data.jobId;
-  if (typeof jobId !== 'string' || recorded.streamId !== importJobStreamId(jobId)) return undefined;
-  return { jobId, event, meta: { streamRevision: recorded.streamRevision, position: recorded.position, recordedAt: recorded.recordedAt } };
+  const parsed = parseJobStreamEvent(recorded);
+  if (parsed.kind !== 'event') return undefined;
+  return { jobId: parsed.stored.data.jobId, events: parsed.events, meta: { streamRevision: recorded.streamRevision, position: recorded.position } };
+}
+
+/** The view a job's whole stream folds into, as the projector would store it; null before the job's request. */
+export function projectJobStream(stream: readonly RecordedEvent[]): JobView | null {
+  return stream.reduce<JobView | null>((view, recorded) => {
+    const stored = toStoredJobEvent(recorded);
+    return stored === undefined ? view : projectJobView(view, stored.events, stored.meta);
+  }, null);
 }
 
 /** The jobs a batch of stored events touches, each once. */
@@ -43,7 +50,7 @@ export function projectStoredEvents(current: ReadonlyMap<string, JobView>, event
     const stored = toStoredJobEvent(recorded);
     if (stored === undefined) continue;
     const before = projected.has(stored.jobId) ? (projected.get(stored.jobId) ?? null) : (current.get(stored.jobId) ?? null);
-    const after = projectJobView(before, stored.event, stored.meta);
+    const after = projectJobView(before, stored.events, stored.meta);
     projected.set(stored.jobId, after);
     if (after !== null && after !== before) changes.push(after);
   }

@@ -1,10 +1,10 @@
-import { importJobStreamId, type ImportJobEvent } from '@import-jobs/domain';
+import { importJobStreamId, type StoredImportJobEvent } from '@import-jobs/domain';
 import type { JsonObject, RecordedEvent } from '@import-jobs/event-store';
-import { jobEvents } from '../testing/job-events';
+import { jobEvents, recordedStream } from '../testing/job-events';
 import { projectStoredEvents } from './stored-job-events';
 
 describe('projecting stored events', () => {
-  const [a, b] = [`job-a-${suffix()}`, `job-b-${suffix()}`];
+  const [a, b] = ['job-a', 'job-b'];
   let prepare = 0n;
 
   it('folds a batch that interleaves jobs into one view per job', () => {
@@ -42,7 +42,32 @@ describe('projecting stored events', () => {
     expect(projectStoredEvents(new Map(), [foreign, misplaced])).toEqual({ views: [], changes: [] });
   });
 
-  function stored(jobId: string, revision: number, event: ImportJobEvent): RecordedEvent {
+  it('passes over an event it cannot read, as the side that decides folds the job without it', () => {
+    const job = jobEvents(a);
+    const completed = job.pieceCompleted(1);
+    const unreadable = { ...completed, data: { ...completed.data, rowsProcessed: -1 } };
+    const stream = recordedStream(a, [job.requested(), job.planningStarted(), ...job.planned(1), unreadable, job.pieceCompleted(1, { step: 9 })]);
+
+    const [view] = projectStoredEvents(new Map(), stream).views;
+
+    expect(view).toMatchObject({ revision: 5, pieces: { completed: 1 }, rows: { processed: 10 }, lastModifiedAt: job.at(9) });
+  });
+
+  it('applies a plan recorded whole as its chunk and totals, at the revision of the one event', () => {
+    const job = jobEvents(a);
+    const stream = recordedStream(a, [job.requested(), job.planningStarted(), job.plannedWhole(2)]);
+
+    const { views, changes } = projectStoredEvents(new Map(), stream);
+
+    expect(changes.map((view) => [view.status, view.revision])).toEqual([
+      ['Requested', 0],
+      ['Planning', 1],
+      ['Processing', 2],
+    ]);
+    expect(views[0]).toMatchObject({ pieces: { total: 2 }, pieceStatuses: { 'piece-1': 'pending', 'piece-2': 'pending' }, bytes: { total: 2000 } });
+  });
+
+  function stored(jobId: string, revision: number, event: StoredImportJobEvent): RecordedEvent {
     prepare += 1n;
     return {
       id: `${jobId}-${revision}`,
@@ -56,7 +81,3 @@ describe('projecting stored events', () => {
     };
   }
 });
-
-function suffix(): string {
-  return Math.random().toString(36).slice(2);
-}

@@ -1,6 +1,6 @@
-import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { EventStore } from '@import-jobs/event-store';
 import type { Messaging } from '@import-jobs/messaging';
+import type { ObjectStore } from '@import-jobs/sources';
 import type { Pool } from 'pg';
 
 /**
@@ -17,13 +17,13 @@ export function serviceDependencies({
   messaging,
   database,
   store,
-  s3,
+  objectStore,
   reportsBucket,
 }: {
   messaging: Messaging;
   database: Pool;
   store: EventStore;
-  s3: S3Client;
+  objectStore: ObjectStore;
   reportsBucket: string;
 }): readonly Dependency[] {
   return [
@@ -31,7 +31,8 @@ export function serviceDependencies({
     { name: 'postgresql', probe: () => database.query('SELECT 1') },
     // A stream nobody writes: a read that touches the store and costs nothing, on either adapter.
     { name: 'event-store', probe: () => store.readLastEvent('import-jobs-readiness-probe') },
-    { name: 's3', probe: () => s3.send(new HeadBucketCommand({ Bucket: reportsBucket })) },
+    // One key of the service's own bucket: answered only while the bucket is there and readable.
+    { name: 's3', probe: () => objectStore.list(reportsBucket, '', { pageSize: 1 }) },
   ];
 }
 

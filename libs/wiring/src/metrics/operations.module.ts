@@ -1,13 +1,13 @@
 import { Global, Inject, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
-import type { S3Client } from '@aws-sdk/client-s3';
 import type { EventStore } from '@import-jobs/event-store';
+import type { ObjectStore } from '@import-jobs/sources';
 import type { ImportJobTopics, Messaging } from '@import-jobs/messaging';
 import type { FastifyInstance } from 'fastify';
 import { Pool } from 'pg';
 import type { ServiceConfig } from '@import-jobs/application/config/service-config';
-import { EVENT_STORE, MESSAGING, S3_CLIENT, SERVICE_CONFIG, TOPICS } from '@import-jobs/application/di-tokens';
+import { EVENT_STORE, MESSAGING, OBJECT_STORE, SERVICE_CONFIG, TOPICS } from '@import-jobs/application/di-tokens';
 import { DEPENDENCIES, HealthController } from '../health/health.controller';
 import { serviceDependencies } from '../health/readiness';
 import { MetricsController } from './metrics.controller';
@@ -36,9 +36,9 @@ const OPERATIONS_DATABASE = Symbol('OperationsDatabase');
     },
     {
       provide: DEPENDENCIES,
-      inject: [MESSAGING, OPERATIONS_DATABASE, EVENT_STORE, S3_CLIENT, SERVICE_CONFIG],
-      useFactory: (messaging: Messaging, database: Pool, store: EventStore, s3: S3Client, config: ServiceConfig) =>
-        serviceDependencies({ messaging, database, store, s3, reportsBucket: config.reportsBucket }),
+      inject: [MESSAGING, OPERATIONS_DATABASE, EVENT_STORE, OBJECT_STORE, SERVICE_CONFIG],
+      useFactory: (messaging: Messaging, database: Pool, store: EventStore, objectStore: ObjectStore, config: ServiceConfig) =>
+        serviceDependencies({ messaging, database, store, objectStore, reportsBucket: config.reportsBucket }),
     },
     {
       provide: ServiceMetrics,
