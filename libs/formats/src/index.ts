@@ -1,5 +1,6 @@
 export { CsvHeaderError, defaultMaxCsvHeaderBytes, validateCsvHeader } from './csv/csv-header';
-export { readCsvRows, type CsvReadOptions } from './csv/read-csv-rows';
+export { readCsvRows, utf8Of, type CsvReadOptions } from './csv/read-csv-rows';
+export { detectDelimiter, detectEncoding, dialectSampleBytes, settleFileDialect, type CsvFileDialect } from './csv/detect-dialect';
 export { toFailureReportCsv } from './failure-report';
 export { findSplits, type Split, type SplitOptions, type SplitPlan } from './find-splits';
 export { CorruptGzipError, DecompressedSizeLimitError, gunzipChunks, type GunzipOptions } from './gzip';

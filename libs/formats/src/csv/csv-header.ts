@@ -1,3 +1,4 @@
+import type { CsvDialect } from '@import-jobs/domain';
 import type { FramedRecord } from '../framing/record-framer';
 import type { RowLimits } from '../row-result';
 import { describeQuotingProblem, isQuotingProblem, recordProblem, recordText, splitFields } from './csv-fields';
@@ -26,14 +27,14 @@ export const defaultMaxCsvHeaderBytes = 64 * 1024;
  *
  * A name must not hold U+0000 either: it is no character of a name, the event store that keeps the
  * job's plan cannot store it (PostgreSQL's jsonb refuses it), and it is what a UTF-16 file, which
- * this service does not read, shows between its letters when read as UTF-8.
+ * read as UTF-8 (its encoding not said or found), shows between its letters.
  */
 export function validateCsvHeader(header: readonly string[]): string | undefined {
   if (header.length === 0) return 'no columns';
   const firstColumnNamed = new Map<string, number>();
   for (const [index, name] of header.entries()) {
     if (name.trim() === '') return `column ${index + 1} has no name`;
-    if (name.includes('\u0000')) return `the name of column ${index + 1} holds a NUL character (U+0000); is the file UTF-16? CSV files must be UTF-8`;
+    if (name.includes('\u0000')) return `the name of column ${index + 1} holds a NUL character (U+0000); is the file UTF-16? Say so in csv.encoding`;
     const earlier = firstColumnNamed.get(name);
     if (earlier !== undefined) return `columns ${earlier + 1} and ${index + 1} are both named "${name}"`;
     firstColumnNamed.set(name, index);
@@ -48,14 +49,17 @@ export function checkedCsvHeader(header: readonly string[]): readonly string[] {
   return header;
 }
 
-/** The column names in the file's first record, which takes at most `maxHeaderBytes`. */
-export function csvHeaderFrom(record: FramedRecord, limits: RowLimits, maxHeaderBytes: number): string[] {
+/**
+ * The fields of the file's first record, which takes at most `maxHeaderBytes`: its column names,
+ * or, for a file without a header row, only their count.
+ */
+export function csvHeaderFrom(record: FramedRecord, limits: RowLimits, maxHeaderBytes: number, dialect?: CsvDialect): string[] {
   if (record.byteLength > maxHeaderBytes) {
     throw new CsvHeaderError(`longer than ${maxHeaderBytes} bytes, the most a header may take (it is copied into the work item of every piece)`);
   }
-  const problem = recordProblem(record, limits);
+  const problem = recordProblem(record, limits, dialect);
   if (problem !== undefined) throw new CsvHeaderError(problem);
-  const names = splitFields(recordText(record));
+  const names = splitFields(recordText(record, dialect), dialect);
   if (isQuotingProblem(names)) throw new CsvHeaderError(describeQuotingProblem(names, []));
   checkedCsvHeader(names);
   return names;

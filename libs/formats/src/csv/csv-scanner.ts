@@ -1,16 +1,41 @@
+import { rfc4180Dialect, type CsvDialect } from '@import-jobs/domain';
 import type { RecordScanner } from '../framing/record-framer';
 
-const quote = 0x22;
-const comma = 0x2c;
 const cr = 0x0d;
 const lf = 0x0a;
+const space = 0x20;
+const tab = 0x09;
+const none = -1;
 
 // Where the scan is within a record, as RFC 4180 reads it.
 const fieldStart = 0;
 const unquoted = 1;
 const quoted = 2;
-/** A quote inside a quoted field: it closes the field, or escapes the quote that follows. */
+/** A quote inside a quoted field: it closes the field, or (when the escape is the quote) escapes the quote that follows. */
 const quoteInQuoted = 3;
+/** An escape character inside a quoted field, other than the quote: the next byte is part of the value. */
+const escapeInQuoted = 4;
+/** Trimming: spaces after a closing quote, before the delimiter. */
+const afterQuoted = 5;
+
+/** A dialect's syntax as the bytes the scanner compares: every one is ASCII, so one byte in UTF-8 and windows-1252 alike. */
+export interface CsvSyntax {
+  readonly delimiter: number;
+  readonly quote: number;
+  /** The escape inside quotes when it is not the quote itself; `none` otherwise. */
+  readonly escape: number;
+  readonly trim: boolean;
+}
+
+export function csvSyntaxOf(dialect: CsvDialect): CsvSyntax {
+  const byte = (character: string | null) => (character === null ? none : character.charCodeAt(0));
+  return {
+    delimiter: byte(dialect.delimiter),
+    quote: byte(dialect.quote),
+    escape: dialect.escape === dialect.quote ? none : byte(dialect.escape),
+    trim: dialect.trim,
+  };
+}
 
 /**
  * Finds CSV record ends, quote-aware: a CR LF, LF or lone CR ends a record unless it is inside a
@@ -20,17 +45,24 @@ const quoteInQuoted = 3;
  * Malformed quoting is framed so that the damage stays on its own line: a quote inside an unquoted
  * field is an ordinary byte, and text after a closing quote continues the field unquoted;
  * `splitFields` then rejects that one record. (A CSV library on its own, csv-parse for one, keeps
- * reading such a field as quoted and swallows the records after it.) The planner's splitter and the readers share this scanner, so a
- * piece always starts where a whole-file read would start a record, whatever the bytes are.
+ * reading such a field as quoted and swallows the records after it.) The planner's splitter and the
+ * readers share this scanner, so a piece always starts where a whole-file read would start a
+ * record, whatever the bytes are.
  */
 export class CsvScanner implements RecordScanner {
   private state = fieldStart;
   private previousByteWasCr = false;
+  private readonly syntax: CsvSyntax;
 
-  constructor(public line: number) {}
+  constructor(
+    public line: number,
+    dialect: CsvDialect = rfc4180Dialect,
+  ) {
+    this.syntax = csvSyntaxOf(dialect);
+  }
 
   get insideQuotes(): boolean {
-    return this.state === quoted;
+    return this.state === quoted || this.state === escapeInQuoted;
   }
 
   skipLineEndRest(chunk: Uint8Array, from: number): number {
@@ -40,6 +72,7 @@ export class CsvScanner implements RecordScanner {
   }
 
   scanRecord(chunk: Uint8Array, from: number): number {
+    const { delimiter, quote, escape, trim } = this.syntax;
     let state = this.state;
     let line = this.line;
     let previousByteWasCr = this.previousByteWasCr;
@@ -49,7 +82,10 @@ export class CsvScanner implements RecordScanner {
       if (byte === cr || byte === lf) {
         if (byte === cr || !previousByteWasCr) line++;
         previousByteWasCr = byte === cr;
-        if (state === quoted) continue;
+        if (state === quoted || state === escapeInQuoted) {
+          state = quoted;
+          continue;
+        }
         state = fieldStart;
         end = index + 1;
         break;
@@ -57,12 +93,22 @@ export class CsvScanner implements RecordScanner {
       previousByteWasCr = false;
       if (state === quoted) {
         if (byte === quote) state = quoteInQuoted;
+        else if (byte === escape) state = escapeInQuoted;
+      } else if (state === escapeInQuoted) {
+        state = quoted;
+      } else if (state === quoteInQuoted) {
+        if (byte === quote && escape === none) state = quoted;
+        else if (byte === delimiter) state = fieldStart;
+        else state = trim && isBlank(byte, delimiter) ? afterQuoted : unquoted;
+      } else if (state === afterQuoted) {
+        if (byte === delimiter) state = fieldStart;
+        else if (!isBlank(byte, delimiter)) state = unquoted;
       } else if (state === unquoted) {
-        if (byte === comma) state = fieldStart;
+        if (byte === delimiter) state = fieldStart;
       } else if (byte === quote) {
         state = quoted;
-      } else {
-        state = byte === comma ? fieldStart : unquoted;
+      } else if (byte !== delimiter && !(trim && isBlank(byte, delimiter))) {
+        state = unquoted;
       }
     }
     this.state = state;
@@ -70,4 +116,9 @@ export class CsvScanner implements RecordScanner {
     this.previousByteWasCr = previousByteWasCr;
     return end;
   }
+}
+
+/** What trimming drops around a field: spaces, and tabs unless they are the delimiter. */
+export function isBlank(byte: number | undefined, delimiter: number): boolean {
+  return byte === space || (byte === tab && delimiter !== tab);
 }

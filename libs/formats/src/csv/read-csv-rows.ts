@@ -1,3 +1,4 @@
+import { rfc4180Dialect, type CsvDialect } from '@import-jobs/domain';
 import { RecordFramer, type FramedRecord } from '../framing/record-framer';
 import { cutRawText, rawText, requirePositiveInteger, rowLimits, type RowLimitOptions, type RowLimits, type RowResult } from '../row-result';
 import { describeQuotingProblem, isQuotingProblem, recordProblem, recordText, splitFields } from './csv-fields';
@@ -12,6 +13,8 @@ export interface CsvReadOptions extends RowLimitOptions {
   readonly header: readonly string[] | 'first-record';
   /** The file's own line number of the input's first byte; 1 means the input starts at byte 0. */
   readonly firstLine: number;
+  /** How the file is written, as the planner settled it; RFC 4180 in UTF-8 when absent. */
+  readonly dialect?: CsvDialect;
 }
 
 /**
@@ -23,20 +26,37 @@ export interface CsvReadOptions extends RowLimitOptions {
  */
 export async function* readCsvRows(chunks: AsyncIterable<Uint8Array>, options: CsvReadOptions): AsyncGenerator<RowResult> {
   const reader = new CsvRowReader(options);
-  for await (const chunk of chunks) yield* reader.push(chunk);
+  for await (const chunk of utf8Of(chunks, options.dialect?.encoding ?? 'utf-8')) yield* reader.push(chunk);
   yield* reader.finish();
+}
+
+/**
+ * UTF-16 bytes as UTF-8, chunk by chunk (a character split between chunks is kept for the next):
+ * the scanner and the splitter then see one byte per ASCII character, as in every other encoding.
+ * A UTF-16 file is read whole, from its byte order mark, which the decoder drops.
+ */
+export async function* utf8Of(chunks: AsyncIterable<Uint8Array>, encoding: CsvDialect['encoding']): AsyncGenerator<Uint8Array> {
+  if (encoding !== 'utf-16le' && encoding !== 'utf-16be') {
+    yield* chunks;
+    return;
+  }
+  const decoder = new TextDecoder(encoding);
+  for await (const chunk of chunks) yield Buffer.from(decoder.decode(chunk, { stream: true }), 'utf8');
+  yield Buffer.from(decoder.decode(), 'utf8');
 }
 
 class CsvRowReader {
   private readonly limits: RowLimits;
+  private readonly dialect: CsvDialect;
   private readonly framer: RecordFramer;
   private awaitingHeader: boolean;
   private columns: readonly string[];
 
   constructor(options: CsvReadOptions) {
     this.limits = rowLimits(options);
+    this.dialect = options.dialect ?? rfc4180Dialect;
     requirePositiveInteger('firstLine', options.firstLine);
-    this.framer = new RecordFramer(new CsvScanner(options.firstLine), this.limits, options.firstLine === 1);
+    this.framer = new RecordFramer(new CsvScanner(options.firstLine, this.dialect), this.limits, options.firstLine === 1);
     this.awaitingHeader = options.header === 'first-record';
     this.columns = options.header === 'first-record' ? [] : checkedCsvHeader(options.header);
   }
@@ -52,21 +72,27 @@ class CsvRowReader {
   private rowsOf(records: FramedRecord[]): RowResult[] {
     const rows: RowResult[] = [];
     for (const record of records) {
-      if (record.byteLength === 0) continue;
+      if (this.isSkipped(record)) continue;
       if (this.awaitingHeader) {
-        this.columns = csvHeaderFrom(record, this.limits, defaultMaxCsvHeaderBytes);
+        this.columns = csvHeaderFrom(record, this.limits, defaultMaxCsvHeaderBytes, this.dialect);
         this.awaitingHeader = false;
         continue;
       }
-      const problem = recordProblem(record, this.limits);
+      const problem = recordProblem(record, this.limits, this.dialect);
       rows.push(problem === undefined ? this.row(record) : this.failure(record, problem));
     }
     return rows;
   }
 
+  /** A blank line (and, trimming, a line of blanks) is no record, unless the dialect keeps empty lines; a header is never one. */
+  private isSkipped(record: FramedRecord): boolean {
+    if (!this.dialect.skipEmptyLines && !this.awaitingHeader) return false;
+    return record.byteLength === 0 || (this.dialect.trim && !record.tooLong && /^[ \t]*$/.test(recordText(record, this.dialect)));
+  }
+
   private row(record: FramedRecord): RowResult {
-    const text = recordText(record);
-    const fields = splitFields(text);
+    const text = recordText(record, this.dialect);
+    const fields = splitFields(text, this.dialect);
     if (isQuotingProblem(fields)) return this.failure(record, describeQuotingProblem(fields, this.columns));
     const { columns } = this;
     if (fields.length !== columns.length) {

@@ -83,7 +83,7 @@ describe('readCsvRows', () => {
       { line: 3, reason: 'a quoted field is not closed before the end of the input' },
     ]],
     ['invalid UTF-8 fails its row, not the stream', badUtf8, [
-      { line: 2, reason: 'not valid UTF-8' },
+      { line: 2, reason: "not valid UTF-8 (say the file's encoding in csv.encoding)" },
       { line: 3, record: { a: '2', b: 'ok' } },
     ]],
   ])('%s', async (_name, input, expected) => {
@@ -167,7 +167,7 @@ describe('readCsvRows', () => {
     ['a blank name', 'a, \n1,2\n', 'CSV header: column 2 has no name'],
     ['an unclosed quote', 'a,"b\n1,2\n', 'CSV header: a quoted field is not closed before the end of the input'],
     ['a stray quote', 'a,b"c\n1,2\n', 'CSV header: field 2: a quote inside an unquoted field (quote the whole field and double the quotes in it)'],
-    ['a NUL in a name', 'a,b\u0000\n1,2\n', 'CSV header: the name of column 2 holds a NUL character (U+0000); is the file UTF-16? CSV files must be UTF-8'],
+    ['a NUL in a name', 'a,b\u0000\n1,2\n', 'CSV header: the name of column 2 holds a NUL character (U+0000); is the file UTF-16? Say so in csv.encoding'],
     ['more than 64 KiB', `${'a'.repeat(64 * 1024)},b\n1,2\n`, 'CSV header: longer than 65536 bytes, the most a header may take (it is copied into the work item of every piece)'],
   ])('refuses a header with %s before any row', async (_name, input, message) => {
     const reading = readFile(input);

@@ -50,8 +50,9 @@ describe('readNdjsonRows', () => {
       { line: 4, reason: 'expected a JSON object, found null' },
     ]],
     ['trailing garbage', '{"a":1} x\n{"a":1}{"b":2}\n', [
-      { line: 1, reason: 'invalid JSON: Unexpected non-whitespace character after JSON at position 8' },
-      { line: 2, reason: 'invalid JSON: Unexpected non-whitespace character after JSON at position 7' },
+      // V8's own words, to which Node 22 and later add the line and column.
+      { line: 1, reason: expect.stringMatching(/^invalid JSON: Unexpected non-whitespace character after JSON at position 8\b/) },
+      { line: 2, reason: expect.stringMatching(/^invalid JSON: Unexpected non-whitespace character after JSON at position 7\b/) },
     ]],
     ['a truncated object', '{"a":\n', [{ line: 1, reason: 'invalid JSON: Unexpected end of JSON input' }]],
     ['invalid UTF-8 fails its line, not the stream', invalidUtf8Line, [
