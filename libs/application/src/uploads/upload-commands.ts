@@ -1,4 +1,4 @@
-import { asUploadEvent, uploadDecider, uploadEventIdentity, uploadStreamId, type Upload, type UploadCommand, type UploadEvent } from '@import-jobs/domain';
+import { parseUploadEvent, uploadDecider, uploadEventIdentity, uploadStreamId, type Upload, type UploadCommand, type UploadEvent } from '@import-jobs/domain';
 import type { EventStore } from '@import-jobs/event-store';
 import { StreamCommands } from '../event-sourcing/stream-commands';
 
@@ -8,10 +8,7 @@ export function uploadCommands(store: EventStore): UploadCommands {
   return new StreamCommands(store, {
     decider: uploadDecider,
     streamId: uploadStreamId,
-    parse: (stored) => {
-      const event = asUploadEvent(stored);
-      return event === undefined ? { kind: 'foreign' } : { kind: 'event', events: [event] };
-    },
+    parse: parseUploadEvent,
     identity: uploadEventIdentity,
   });
 }

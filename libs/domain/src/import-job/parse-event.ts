@@ -1,6 +1,7 @@
 import { csvEncodings, validateCsvOptions, type CsvDialect, type CsvOptions } from '../csv-dialect/csv-dialect';
 import { ValidationError } from '../errors';
 import type { JsonObject } from '../json';
+import { count, everyField, flag, list, oneOf, optional, record, text, timestamp, UnreadableField, type Fields } from '../stored-fields';
 import { importFormats, type ImportDefinition, type ImportSource } from './definition';
 import {
   jobFailureCodes,
@@ -86,7 +87,6 @@ function upcast(stored: StoredImportJobEvent): readonly ImportJobEvent[] {
 
 // ── Readers, one for each stored version ─────────────────────────────────────────────────────
 
-type Fields = Readonly<Record<string, unknown>>;
 type DataOf<Type extends StoredImportJobEvent['type']> = Extract<StoredImportJobEvent, { type: Type }>['data'];
 
 const readers: Readonly<Record<string, (data: Fields) => StoredImportJobEvent>> = {
@@ -177,15 +177,6 @@ const knownNames = new Set(importJobEventTypes.map(nameOf));
 function nameOf(type: string): string {
   const separator = type.lastIndexOf('.v');
   return separator < 0 ? type : type.slice(0, separator);
-}
-
-/**
- * The object of `T`, from every field `T` has, each read (undefined for an optional field absent):
- * a field added to `T` and not read here fails to compile, rather than being dropped from every
- * stream on its way to `evolve`.
- */
-function everyField<T extends object>(fields: { readonly [Field in keyof Required<T>]: T[Field] | undefined }): T {
-  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as T;
 }
 
 /** The fields every job event has. */
@@ -301,66 +292,4 @@ function pieceFailureReasonOf(value: unknown, path: string): PieceFailureReason 
 function failureReportOf(value: unknown, path: string): FailureReport {
   const report = record(value, path);
   return everyField<FailureReport>({ location: text(report.location, `${path}.location`), rows: count(report.rows, `${path}.rows`) });
-}
-
-// ── Fields ────────────────────────────────────────────────────────────────────────────────────
-
-class UnreadableField extends Error {
-  constructor(path: string, problem: string) {
-    super(`${path} ${problem}`);
-  }
-}
-
-function shapeOf(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  return typeof value === 'string' ? 'a string' : typeof value === 'object' ? 'an object' : typeof value === 'undefined' ? 'missing' : `${String(value)}`;
-}
-
-function record(value: unknown, path: string): Fields {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UnreadableField(path, `is ${shapeOf(value)}, not an object`);
-  return value as Fields;
-}
-
-function text(value: unknown, path: string): string {
-  if (typeof value !== 'string') throw new UnreadableField(path, `is ${shapeOf(value)}, not a string`);
-  return value;
-}
-
-function flag(value: unknown, path: string): boolean {
-  if (typeof value !== 'boolean') throw new UnreadableField(path, `is ${shapeOf(value)}, not true or false`);
-  return value;
-}
-
-/** Counters, sizes, positions: every sum of them must stay exact. */
-function count(value: unknown, path: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new UnreadableField(path, `is ${shapeOf(value)}, not a whole number from 0`);
-  return value;
-}
-
-/**
- * An ISO-8601 date and time with its offset, as `decide` records `metadata.now`, that PostgreSQL
- * can store (no year 0): in the one form `toISOString` gives, so that both sides hold the same text.
- */
-function timestamp(value: unknown, path: string): string {
-  const time = typeof value === 'string' && isoDateTime.test(value) ? Date.parse(value) : Number.NaN;
-  const iso = Number.isFinite(time) ? new Date(time).toISOString() : undefined;
-  if (iso === undefined || !/^(?!0000)\d{4}-/.test(iso)) throw new UnreadableField(path, `is ${shapeOf(value)}, not an ISO-8601 date and time`);
-  return iso;
-}
-const isoDateTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
-
-function oneOf<Value extends string>(value: unknown, path: string, values: readonly Value[]): Value {
-  if (!(values as readonly unknown[]).includes(value)) throw new UnreadableField(path, `is ${shapeOf(value)}, not one of ${values.join(', ')}`);
-  return value as Value;
-}
-
-function list<Item>(value: unknown, path: string, item: (value: unknown, path: string) => Item): Item[] {
-  if (!Array.isArray(value)) throw new UnreadableField(path, `is ${shapeOf(value)}, not a list`);
-  return value.map((entry, index) => item(entry, `${path}[${index}]`));
-}
-
-/** Absent is absent; a field present with the wrong shape (null included) is not. */
-function optional<Value>(value: unknown, path: string, read: (value: unknown, path: string) => Value): Value | undefined {
-  return value === undefined ? undefined : read(value, path);
 }

@@ -1,5 +1,6 @@
 import { assertNever, type Command, type Decider, type Event } from '../decider';
 import { IllegalStateError, NotFoundError, UploadAlreadyUsedError, UploadUnusableError } from '../errors';
+import { count, everyField, record, text, timestamp, UnreadableField, type Fields } from '../stored-fields';
 
 /*
  * Q Connect's StartUpload: a client first asks for an upload, then sends its bytes, then starts an
@@ -116,10 +117,52 @@ export const uploadDecider: Decider<UploadCommand, UploadEvent, Upload> = {
   initialState: () => ({ status: 'NotCreated' }),
 };
 
-const uploadEventTypes = new Set<string>(['UploadCreated.v1', 'UploadContentReceived.v1', 'UploadImported.v1']);
+export type ParsedUploadEvent =
+  | { readonly kind: 'event'; readonly events: readonly UploadEvent[] }
+  | { readonly kind: 'unreadable'; readonly type: string; readonly problem: string }
+  | { readonly kind: 'foreign' };
 
-export function asUploadEvent(stored: { readonly type: string; readonly data: unknown }): UploadEvent | undefined {
-  return uploadEventTypes.has(stored.type) ? ({ type: stored.type, data: stored.data } as UploadEvent) : undefined;
+const readers: Readonly<Record<string, (data: Fields) => UploadEvent>> = {
+  'UploadCreated.v1': (data) => ({
+    type: 'UploadCreated.v1',
+    data: everyField<UploadCreated['data']>({
+      uploadId: text(data.uploadId, 'uploadId'),
+      tenantId: text(data.tenantId, 'tenantId'),
+      filename: text(data.filename, 'filename'),
+      expiresAt: timestamp(data.expiresAt, 'expiresAt'),
+      occurredAt: timestamp(data.occurredAt, 'occurredAt'),
+    }),
+  }),
+  'UploadContentReceived.v1': (data) => ({
+    type: 'UploadContentReceived.v1',
+    data: everyField<UploadContentReceived['data']>({
+      uploadId: text(data.uploadId, 'uploadId'),
+      url: text(data.url, 'url'),
+      bytes: count(data.bytes, 'bytes'),
+      occurredAt: timestamp(data.occurredAt, 'occurredAt'),
+    }),
+  }),
+  'UploadImported.v1': (data) => ({
+    type: 'UploadImported.v1',
+    data: everyField<UploadImported['data']>({ uploadId: text(data.uploadId, 'uploadId'), jobId: text(data.jobId, 'jobId'), occurredAt: timestamp(data.occurredAt, 'occurredAt') }),
+  }),
+};
+
+/**
+ * A stored upload event, read field by field as every stored event is (see `parseImportJobEvent`):
+ * an upload's URL names the object a job will import, so a stored shape is never taken on trust.
+ */
+export function parseUploadEvent(stored: { readonly streamId: string; readonly type: string; readonly data: unknown }): ParsedUploadEvent {
+  const read = Object.hasOwn(readers, stored.type) ? readers[stored.type] : undefined;
+  if (read === undefined) return stored.type.startsWith('Upload') ? { kind: 'unreadable', type: stored.type, problem: `${stored.type} is not an upload event this release reads` } : { kind: 'foreign' };
+  try {
+    const event = read(record(stored.data, 'data'));
+    if (uploadStreamId(event.data.uploadId) !== stored.streamId) return { kind: 'unreadable', type: stored.type, problem: `upload ${event.data.uploadId} recorded in stream ${stored.streamId}` };
+    return { kind: 'event', events: [event] };
+  } catch (error) {
+    if (error instanceof UnreadableField) return { kind: 'unreadable', type: stored.type, problem: error.message };
+    throw error;
+  }
 }
 
 /** Each upload event happens once per upload: its type is its identity within the stream. */

@@ -1,6 +1,6 @@
 import { IllegalStateError, NotFoundError, UploadAlreadyUsedError, UploadUnusableError } from '../errors';
 import { foldEvents } from '../decider';
-import { decideUpload, uploadDecider, type UploadCommand, type UploadEvent } from './upload';
+import { decideUpload, parseUploadEvent, uploadDecider, uploadStreamId, type UploadCommand, type UploadEvent } from './upload';
 
 const uploadId = 'u-1';
 const tenantId = 'tenant-a';
@@ -62,5 +62,32 @@ describe('an upload', () => {
   it('is unknown to another tenant and when it does not exist', () => {
     expect(given(created, received).when(importAs('job-1', undefined, 'tenant-b'))).toThrow(NotFoundError);
     expect(given().when(importAs('job-1'))).toThrow(expect.objectContaining({ code: 'UPLOAD_NOT_FOUND' }));
+  });
+});
+
+describe('a stored upload event', () => {
+  const stored = (type: string, data: unknown, streamId = uploadStreamId(uploadId)) => parseUploadEvent({ streamId, type, data });
+  const receivedData = { uploadId, url: 's3://import-jobs-uploads/tenant-a/u-1/people.csv', bytes: 120, occurredAt: '2026-12-02T08:00:00.000Z' };
+
+  it('reads back as it was stored, rebuilt from the fields its type has', () => {
+    expect(stored('UploadContentReceived.v1', { ...receivedData, injected: 'x' })).toEqual({ kind: 'event', events: [{ type: 'UploadContentReceived.v1', data: receivedData }] });
+  });
+
+  it.each([
+    ['a url that is not a string', { ...receivedData, url: 42 }, 'url is 42, not a string'],
+    ['a negative size', { ...receivedData, bytes: -1 }, 'bytes is -1, not a whole number from 0'],
+    ['no data object', 'nonsense', 'data is a string, not an object'],
+  ])('is unreadable with %s, naming the field', (_, data, problem) => {
+    expect(stored('UploadContentReceived.v1', data)).toEqual({ kind: 'unreadable', type: 'UploadContentReceived.v1', problem });
+  });
+
+  it("is unreadable in another upload's stream, and a version this release does not know is unreadable too", () => {
+    expect(stored('UploadContentReceived.v1', receivedData, uploadStreamId('u-2'))).toMatchObject({ kind: 'unreadable' });
+    expect(stored('UploadContentReceived.v9', receivedData)).toMatchObject({ kind: 'unreadable' });
+  });
+
+  it("is another kind's when its type is not an upload's", () => {
+    expect(stored('ImportRequested.v1', {})).toEqual({ kind: 'foreign' });
+    expect(stored('constructor', {})).toEqual({ kind: 'foreign' });
   });
 });
