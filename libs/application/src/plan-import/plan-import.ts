@@ -23,11 +23,12 @@ import {
   type ObjectStore,
   type SourceObject,
 } from '@import-jobs/sources';
-import type { ImportJobCommands } from '../import-job/import-job-commands';
+import type { ImportJobStreams } from '../import-job/import-job-streams';
 import { uuidV5 } from '../import-job/uuid-v5';
+import { inOrderConcurrently } from '../shared/in-order';
 
 export interface PlanImportDeps {
-  readonly commands: ImportJobCommands;
+  readonly commands: ImportJobStreams;
   readonly objectStore: ObjectStore;
   /** A piece's byte range stays within this, unless one record alone is longer. */
   readonly targetPieceBytes: number;
@@ -105,7 +106,7 @@ export async function planImport(jobId: string, deps: PlanImportDeps): Promise<P
  * object versions again cuts the same pieces into the same chunks, so a run after a crash repeats
  * the chunks already recorded (the job takes each once) and goes on from the first one missing.
  */
-async function recordPlan(jobId: string, { pieces, files, totalBytes }: Plan, commands: ImportJobCommands): Promise<void> {
+async function recordPlan(jobId: string, { pieces, files, totalBytes }: Plan, commands: ImportJobStreams): Promise<void> {
   for (const [chunk, chunkPieces] of planChunks(pieces).entries()) {
     await commands.execute({ type: 'RecordPlannedPieces.v1', data: { jobId, chunk, pieces: chunkPieces }, metadata: { now: now() } });
   }
@@ -113,7 +114,7 @@ async function recordPlan(jobId: string, { pieces, files, totalBytes }: Plan, co
 }
 
 /** Fails the job for a reason found while planning, unless it has meanwhile ended or been cancelled. */
-export async function failPlanning(jobId: string, reason: JobFailureReason, commands: ImportJobCommands): Promise<PlanImportOutcome> {
+export async function failPlanning(jobId: string, reason: JobFailureReason, commands: ImportJobStreams): Promise<PlanImportOutcome> {
   try {
     await commands.execute({ type: 'FailImport.v1', data: { jobId, reason }, metadata: { now: now() } });
   } catch (error) {
@@ -130,13 +131,33 @@ function jobFailureReason(error: unknown): JobFailureReason | undefined {
   return undefined;
 }
 
+/**
+ * Files planned at once: each is read whole to find its record boundaries, so a prefix of many small
+ * files waits mostly on the object store's answers, which overlap; the plan keeps the listing order.
+ */
+const filesPlannedAtOnce = 8;
+
 async function planSources(jobId: string, definition: ImportDefinition, deps: PlanImportDeps): Promise<Plan> {
   const pieces: PieceSpec[] = [];
+  let files = 0;
+  let totalBytes = 0;
+  const planned = inOrderConcurrently(objectsToPlan(definition, deps), filesPlannedAtOnce, async ({ object, destinationTopic }) => {
+    const objectPieces = await planObject(jobId, object, destinationTopic, definition, deps);
+    return { objectPieces, size: object.size };
+  });
+  for await (const { objectPieces, size } of planned) {
+    pieces.push(...objectPieces);
+    files++;
+    totalBytes += size;
+  }
+  return { pieces, files, totalBytes };
+}
+
+/** Every object of every source, listed page by page, with the topic its records go to. */
+async function* objectsToPlan(definition: ImportDefinition, deps: PlanImportDeps): AsyncGenerator<{ object: SourceObject; destinationTopic: string }> {
   // Overlapping sources (a prefix and a folder inside it) name some objects twice: import them once
   // per destination, which also keeps piece ids unique.
   const planned = new Set<string>();
-  let files = 0;
-  let totalBytes = 0;
   for (const source of definition.sources) {
     const destinationTopic = source.destination ?? definition.destinationTopic;
     let listed = 0;
@@ -145,13 +166,10 @@ async function planSources(jobId: string, definition: ImportDefinition, deps: Pl
       const identity = JSON.stringify([object.bucket, object.key, destinationTopic]);
       if (planned.has(identity)) continue;
       planned.add(identity);
-      pieces.push(...(await planObject(jobId, object, destinationTopic, definition, deps)));
-      files++;
-      totalBytes += object.size;
+      yield { object, destinationTopic };
     }
     if (listed === 0) throw new NoMatchingFilesError(source, definition.format);
   }
-  return { pieces, files, totalBytes };
 }
 
 async function planObject(
