@@ -24,6 +24,13 @@ module.exports = {
       to: { path: 'node_modules/kafkajs/' },
     },
     {
+      name: 'messaging-knows-no-domain',
+      comment: "libs/messaging is Kafka behind a port: the service's own topics and messages are the application's.",
+      severity: 'error',
+      from: { path: '^libs/messaging/' },
+      to: { path: ['^libs/domain/', '^libs/application/'] },
+    },
+    {
       name: 'kafkajs-reference-only-in-golden-test',
       comment: 'The unpatched kafkajs is the oracle of the golden-bytes test of the patched produce path, and nothing else.',
       severity: 'error',

@@ -45,11 +45,11 @@ describe('live progress: Server-Sent Events driven by the projector', () => {
     const beforeDrop = await take(interrupted.events, 3);
     interrupted.close();
     const resumed = await open(`/v1/imports/${jobId}/progress`, { ...acme, 'last-event-id': beforeDrop.at(-1)!.id! });
-    const [all, afterDrop] = await Promise.all([readToEnd(whole.events), readToEnd(resumed.events)]);
+    // A piece that takes a while adds in-flight figures between versions, as each stream's timer finds them.
+    const [all, afterDrop] = (await Promise.all([readToEnd(whole.events), readToEnd(resumed.events)])).map(versionsOnly);
 
     const versions = all.map(({ id }) => Number(id));
     const progress = all.map(progressOf);
-    expect(all.every(({ type }) => type === 'progress')).toBe(true);
     expect(progress.map((change) => change.version)).toEqual(versions);
     // Every event of the job's history is one version, whatever the projector batched together.
     const history = await suite.api.as(acme.authorization).history(jobId);
@@ -64,14 +64,14 @@ describe('live progress: Server-Sent Events driven by the projector', () => {
       expect(later.rows.processed).toBeGreaterThanOrEqual(earlier.rows.processed);
       expect(later.rows.failed).toBeGreaterThanOrEqual(earlier.rows.failed);
     }
-    expect([...beforeDrop, ...afterDrop]).toEqual(all);
+    expect([...versionsOnly(beforeDrop), ...afterDrop]).toEqual(all);
     expect(await suite.api.as(acme.authorization).waitUntilFinished(jobId)).toMatchObject({ status: 'Completed', rows: progress.at(-1)!.rows });
 
     // An EventSource reconnects after the stream ends: 204 tells it that nothing more will come.
     const afterEnd = await open(`/v1/imports/${jobId}/progress`, { ...acme, 'last-event-id': all.at(-1)!.id! });
     expect(afterEnd.status).toBe(204);
     const oneBeforeEnd = await open(`/v1/imports/${jobId}/progress`, { ...acme, 'last-event-id': String(versions.at(-2)) });
-    expect(await readToEnd(oneBeforeEnd.events)).toEqual(all.slice(-1));
+    expect(versionsOnly(await readToEnd(oneBeforeEnd.events))).toEqual(all.slice(-1));
   });
 
   it('answers another tenant 404, a caller without a key 401, and a Last-Event-ID it never sent 400', async () => {
@@ -92,6 +92,7 @@ describe('live progress: Server-Sent Events driven by the projector', () => {
     const [jobId, othersJob] = await Promise.all([startJob('tenant-stream', acme), startJob('other-tenant', globex)]);
     const changes: JobProgress[] = [];
     for await (const event of stream.events) {
+      if (event.type !== 'progress') continue;
       const change = progressOf(event);
       changes.push(change);
       if (change.jobId === jobId && change.status === 'Completed') break;
@@ -126,6 +127,10 @@ describe('live progress: Server-Sent Events driven by the projector', () => {
 
 function progressOf(event: ServerSentEvent): JobProgress {
   return JSON.parse(event.data) as JobProgress;
+}
+
+function versionsOnly(events: ServerSentEvent[]): ServerSentEvent[] {
+  return events.filter(({ type }) => type === 'progress');
 }
 
 function settled({ pieces }: JobProgress): number {

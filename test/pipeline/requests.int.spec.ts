@@ -4,7 +4,8 @@ import type { ServiceConfig } from '@import-jobs/application/config/service-conf
 import { SERVICE_CONFIG } from '@import-jobs/application/di-tokens';
 import { jobIdFor } from '@import-jobs/application/request-import/request-import.handler';
 import { importJobStreamId } from '@import-jobs/domain';
-import { pieceResultCodec, pieceWorkItemCodec, type IncomingMessage } from '@import-jobs/messaging';
+import { type IncomingMessage } from '@import-jobs/messaging';
+import { pieceResultCodec, pieceWorkItemCodec } from '@import-jobs/application/messages';
 import { deliveredRecords, expectedRecords } from './support/delivered-records';
 import { eventually } from './support/deadline';
 import { cityFile, peopleFile, peopleSchema } from './support/fixture-files';

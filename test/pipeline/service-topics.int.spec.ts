@@ -1,4 +1,5 @@
-import { importJobTopics, type Messaging, type TopicSpec } from '@import-jobs/messaging';
+import { type Messaging, type TopicSpec } from '@import-jobs/messaging';
+import { importJobTopics } from '@import-jobs/application/messages';
 import { createKafkaMessaging } from '@import-jobs/messaging/kafkajs';
 import { harnessEnv } from '../harness/env';
 import { randomSuffix } from './support/random-suffix';

@@ -118,7 +118,7 @@ describe('tenant isolation: a tenant reads only what it was granted and writes o
   it("refuses the service's topics, Kafka's and another tenant's as a destination", async () => {
     const { topics } = suite.pipeline;
     const source = `s3://${lake}/acme/cities.csv`;
-    for (const topic of [topics.jobEvents, topics.pieces, topics.pieceResults, topics.commands, topics.deadLetters, topics.jobEvents.replace(/\./g, '_'), '__consumer_offsets']) {
+    for (const topic of [topics.jobEvents, topics.pieces, topics.pieceResults, topics.pieceProgress, topics.commands, topics.deadLetters, topics.jobEvents.replace(/\./g, '_'), '__consumer_offsets']) {
       expect({ topic, answer: await acme().requestImport(csvImport(source, topic)) }).toMatchObject({ topic, answer: { status: 403, body: { code: 'RESERVED_TOPIC', details: [{ field: 'destinationTopic' }] } } });
     }
     expect(await acme().requestImport(csvImport(source, 'globex-cities'))).toMatchObject({ status: 403, body: { code: 'DESTINATION_NOT_GRANTED' } });

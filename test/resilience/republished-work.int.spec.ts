@@ -1,4 +1,4 @@
-import { pieceWorkItemCodec } from '@import-jobs/messaging';
+import { pieceWorkItemCodec } from '@import-jobs/application/messages';
 import { ensureAppBuilt, type AppProcess } from '../../tools/resilience/app-process';
 import { itChecksEveryJobOfTheFile, usePipelineSuite } from '../pipeline/support/pipeline-suite';
 import { createDestinationTopic, TopicReader } from '../pipeline/support/topics';

@@ -1,4 +1,5 @@
 import { finalStatuses, ImportJobsApiError } from '@import-jobs/client';
+import type { InFlightProgress } from '@import-jobs/application/job-progress/in-flight-pieces';
 import type { JobProgress } from '@import-jobs/read-model';
 import type { ApiConnection } from './api-connection';
 import { EventStreamParser } from './event-stream';
@@ -6,6 +7,11 @@ import { EventStreamParser } from './event-stream';
 export type { JobProgress };
 
 export interface FollowOptions {
+  /**
+   * Told of each version, and between versions of the last one with the rows and bytes read so far
+   * by the job's pieces in hand: those are not committed yet (an attempt that aborts reads them
+   * again), but they move a one-piece job's line long before its one version with rows.
+   */
   readonly onProgress: (progress: JobProgress) => void;
   /** Told each time the stream dropped and is about to be opened again. */
   readonly onReconnect: (notice: string) => void;
@@ -26,14 +32,14 @@ const longestReconnectDelayMs = 10_000;
 
 /**
  * Follows `GET /v1/imports/:id/progress` until the job's terminal version, reporting every
- * version. A dropped connection is opened again with `Last-Event-ID`, so that the service sends
+ * version and the in-flight figures between them. A dropped connection is opened again with `Last-Event-ID`, so that the service sends
  * the versions after the last one received, none twice; a connection that delivered a version
  * resets the count of failures in a row. Resolves with the terminal version, or with undefined
  * when the service answers that the client has it already (204).
  */
 export async function followJobProgress(api: ApiConnection, jobId: string, options: FollowOptions): Promise<JobProgress | undefined> {
   const { maxReconnects = 5, reconnectDelayMs = 500, idleTimeoutMs = 45_000 } = options;
-  const stream: StreamState = { lastEventId: '', retryMs: undefined, received: 0 };
+  const stream: StreamState = { lastEventId: '', version: undefined, retryMs: undefined, received: 0 };
   for (let failures = 0; ; ) {
     stream.received = 0;
     let dropped: string;
@@ -74,19 +80,28 @@ class UnreadableProgressError extends Error {
   override readonly name = 'UnreadableProgressError';
 }
 
-/** What outlives one connection: where to resume, how long the service asked to wait, and what this connection delivered. */
+/**
+ * What outlives one connection: where to resume, the version received last (which in-flight
+ * figures add to), how long the service asked to wait, and what this connection delivered.
+ */
 interface StreamState {
   lastEventId: string;
+  version: JobProgress | undefined;
   retryMs: number | undefined;
   received: number;
 }
 
-function progressOf(data: string): JobProgress {
+function eventData<Data>(data: string): Data {
   try {
-    return JSON.parse(data) as JobProgress;
+    return JSON.parse(data) as Data;
   } catch {
     throw new UnreadableProgressError(`the progress stream sent an event that is not JSON: ${JSON.stringify(data.slice(0, 80))}`);
   }
+}
+
+/** The version as the figures of its pieces in hand leave it. */
+function withInFlight(version: JobProgress, figures: InFlightProgress): JobProgress {
+  return { ...version, rows: { ...version.rows, processed: figures.rows.read, failed: figures.rows.failed }, bytes: { ...version.bytes, processed: figures.bytes.read } };
 }
 
 async function readStream(
@@ -118,8 +133,15 @@ async function readStream(
       const events = parser.push(chunk);
       stream.retryMs = parser.retryMs ?? stream.retryMs;
       for (const event of events) {
+        if (event.type === 'in-flight') {
+          const figures = eventData<InFlightProgress>(event.data);
+          // Figures on top of another version than the last one received are stale.
+          if (stream.version?.version === figures.version) onProgress(withInFlight(stream.version, figures));
+          continue;
+        }
         if (event.type !== 'progress') continue;
-        const progress = progressOf(event.data);
+        const progress = eventData<JobProgress>(event.data);
+        stream.version = progress;
         stream.lastEventId = event.lastEventId;
         stream.received++;
         onProgress(progress);

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, open, readFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { createS3Client } from '@import-jobs/sources';
 import { startKafka } from '../stack/kafka';
@@ -17,6 +17,7 @@ job's progress and final status. Then it keeps running until Ctrl-C, for you to 
 with --exit it stops once the sample import has finished.`;
 
 const port = Number(process.env.PORT ?? 3000);
+const serviceLogFile = join(__dirname, '../../.cache/demo/service.log');
 const api = `http://127.0.0.1:${port}`;
 
 /** Where the sample goes, and the import of it: README's CLI example repeats them. */
@@ -58,17 +59,28 @@ async function main(args: string[]): Promise<number> {
   const [kafka, s3Server] = await startTogether([startKafka(), startS3()]);
   await ensurePostgres();
   const env = { ...stackEnv({ kafka, s3: s3Server, databaseUrl: await ensureDatabase('import_jobs_local') }), PORT: String(port), PIECE_SIZE_BYTES: '1024' };
-  const app = spawn(process.execPath, [join(__dirname, '../../dist/apps/all-in-one/main.js')], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
+  // The service's own log (JSON lines, one per event) goes to a file, so that the demo's output stays
+  // what a newcomer reads; a failed start shows the file's last lines.
+  await mkdir(dirname(serviceLogFile), { recursive: true });
+  const serviceLog = await open(serviceLogFile, 'w');
+  const app = spawn(process.execPath, [join(__dirname, '../../dist/apps/all-in-one/main.js')], { env: { ...process.env, ...env }, stdio: ['ignore', serviceLog.fd, serviceLog.fd] });
+  console.log(`The service's own log: ${relative(process.cwd(), serviceLogFile)}`);
   const stopAll = async () => {
     await stopApp(app);
-    await Promise.allSettled([kafka.stop(), s3Server.stop()]);
+    await Promise.allSettled([kafka.stop(), s3Server.stop(), serviceLog.close()]);
   };
   try {
-    await waitFor('the app to answer', async () => (await fetch(`${api}/v1/imports?limit=1`).catch(() => undefined))?.ok, { timeoutMs: 90_000, intervalMs: 250 });
+    await waitFor('the app to answer', async () => (await fetch(`${api}/v1/imports?limit=1`).catch(() => undefined))?.ok, { timeoutMs: 90_000, intervalMs: 250 }).catch(
+      async (error: unknown) => {
+        const lines = (await readFile(serviceLogFile, 'utf8')).trimEnd().split('\n');
+        console.error(`The service did not start; the last lines of its log:\n${lines.slice(-20).join('\n')}`);
+        throw error;
+      },
+    );
     const job = await importSample(env);
     printJob(job);
     if (args.includes('--exit')) return job.status === 'Completed' ? 0 : 1;
-    console.log(`\nThe service keeps running at ${api} (settings below). Ctrl-C stops everything.`);
+    console.log(`\nThe service keeps running at ${api} (settings below; its log: ${relative(process.cwd(), serviceLogFile)}). Ctrl-C stops everything.`);
     console.log(Object.entries(env).map(([name, value]) => `  ${name}=${value}`).join('\n'));
     await new Promise<void>((resolve) => {
       for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());

@@ -1,7 +1,7 @@
 /** Nest injection tokens for the ports: symbols, so that only these bindings can satisfy them. */
 export const SERVICE_CONFIG = Symbol('ServiceConfig');
 export const EVENT_STORE = Symbol('EventStore');
-export const IMPORT_JOB_COMMANDS = Symbol('ImportJobCommands');
+export const IMPORT_JOB_STREAMS = Symbol('ImportJobStreams');
 export const MESSAGING = Symbol('Messaging');
 export const TOPICS = Symbol('ImportJobTopics');
 export const OBJECT_STORE = Symbol('ObjectStore');

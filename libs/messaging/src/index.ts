@@ -31,6 +31,4 @@ export type {
   Transaction,
   TransactionalProducer,
 } from './ports';
-export { DEFAULT_TOPIC_PREFIX, importJobTopics, type ImportJobTopics } from './topics';
-export { pieceResultCodec, pieceWorkItemCodec, type PieceResult, type PieceWorkItem } from './import-job-messages';
 export { maxQuotedValueBytes, quoted, quoteMessage, sendDeadLetter, type DeadLetter, type QuotedMessage } from './dead-letters';

@@ -1,14 +1,15 @@
 import { Global, Inject, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { BucketAlreadyOwnedByYou, CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { EventStoreDBEventStore, PostgreSqlEventStore, type EventStore } from '@import-jobs/event-store';
-import { importJobTopics, type ImportJobTopics, type Messaging } from '@import-jobs/messaging';
+import { type Messaging } from '@import-jobs/messaging';
+import { importJobTopics, type ImportJobTopics } from '@import-jobs/application/messages';
 import { createKafkaMessaging } from '@import-jobs/messaging/kafkajs';
 import { createS3Client, S3ObjectStore, type ObjectStore } from '@import-jobs/sources';
 import { PinoLogger } from 'nestjs-pino';
 import { loadServiceConfig, type ServiceConfig } from '@import-jobs/application/config/service-config';
 import { ApiKeys } from '@import-jobs/application/access/api-keys';
-import { API_KEYS, EVENT_STORE, IMPORT_JOB_COMMANDS, LOG, MESSAGING, OBJECT_STORE, SERVICE_CONFIG, TOPICS } from '@import-jobs/application/di-tokens';
-import { ImportJobCommands } from '@import-jobs/application/import-job/import-job-commands';
+import { API_KEYS, EVENT_STORE, IMPORT_JOB_STREAMS, LOG, MESSAGING, OBJECT_STORE, SERVICE_CONFIG, TOPICS } from '@import-jobs/application/di-tokens';
+import { ImportJobStreams } from '@import-jobs/application/import-job/import-job-streams';
 import { serviceLog } from './logging';
 import type { Log } from '@import-jobs/application/shared/log';
 
@@ -73,10 +74,10 @@ const pieceProgressRetentionMs = 60 * 60 * 1000;
       },
     },
     { provide: OBJECT_STORE, inject: [S3_CONNECTION], useFactory: (s3: S3Client): ObjectStore => new S3ObjectStore(s3) },
-    { provide: IMPORT_JOB_COMMANDS, inject: [EVENT_STORE], useFactory: (store: EventStore) => new ImportJobCommands(store) },
+    { provide: IMPORT_JOB_STREAMS, inject: [EVENT_STORE], useFactory: (store: EventStore) => new ImportJobStreams(store) },
     { provide: API_KEYS, inject: [SERVICE_CONFIG], useFactory: (config: ServiceConfig) => new ApiKeys(config.apiKeys) },
   ],
-  exports: [SERVICE_CONFIG, LOG, TOPICS, EVENT_STORE, MESSAGING, OBJECT_STORE, IMPORT_JOB_COMMANDS, API_KEYS],
+  exports: [SERVICE_CONFIG, LOG, TOPICS, EVENT_STORE, MESSAGING, OBJECT_STORE, IMPORT_JOB_STREAMS, API_KEYS],
 })
 export class InfrastructureModule implements OnModuleInit, OnApplicationShutdown {
   constructor(

@@ -1,11 +1,12 @@
 import { Inject, Injectable, Module, Optional } from '@nestjs/common';
-import type { ImportJobTopics, Messaging } from '@import-jobs/messaging';
+import type { Messaging } from '@import-jobs/messaging';
+import type { ImportJobTopics } from '@import-jobs/application/messages';
 import { AttemptLedger } from '@import-jobs/retry';
 import type { EventStore } from '@import-jobs/event-store';
 import type { ObjectStore } from '@import-jobs/sources';
 import type { ServiceConfig } from '@import-jobs/application/config/service-config';
-import { EVENT_STORE, IMPORT_JOB_COMMANDS, LOG, MESSAGING, OBJECT_STORE, SERVICE_CONFIG, TOPICS } from '@import-jobs/application/di-tokens';
-import type { ImportJobCommands } from '@import-jobs/application/import-job/import-job-commands';
+import { EVENT_STORE, IMPORT_JOB_STREAMS, LOG, MESSAGING, OBJECT_STORE, SERVICE_CONFIG, TOPICS } from '@import-jobs/application/di-tokens';
+import type { ImportJobStreams } from '@import-jobs/application/import-job/import-job-streams';
 import { measuredPieceTransactions } from './metrics/measured-messaging';
 import { serviceConsumerGroups, ServiceMetrics } from './metrics/service-metrics';
 import { startPieceWorker } from '@import-jobs/application/process-piece';
@@ -31,7 +32,7 @@ class WorkerTasks extends BackgroundTasks {
     @Inject(MESSAGING) private readonly messaging: Messaging,
     @Inject(TOPICS) private readonly topics: ImportJobTopics,
     @Inject(OBJECT_STORE) private readonly objectStore: ObjectStore,
-    @Inject(IMPORT_JOB_COMMANDS) private readonly commands: ImportJobCommands,
+    @Inject(IMPORT_JOB_STREAMS) private readonly commands: ImportJobStreams,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     // Absent when the module runs in a bare application context, without the operations module.
     @Optional() @Inject(ServiceMetrics) private readonly metrics?: ServiceMetrics,

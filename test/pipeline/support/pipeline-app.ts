@@ -7,7 +7,7 @@ import { startHttpApp } from '@import-jobs/wiring/bootstrap';
 import { EVENT_STORE, JOB_VIEWS, TOPICS } from '@import-jobs/application/di-tokens';
 import { S3_CONNECTION } from '@import-jobs/wiring/infrastructure.module';
 import type { EventStore } from '@import-jobs/event-store';
-import type { ImportJobTopics } from '@import-jobs/messaging';
+import type { ImportJobTopics } from '@import-jobs/application/messages';
 import type { PostgreSqlJobViews } from '@import-jobs/read-model';
 import { AllInOneAppModule } from '../../../apps/all-in-one/src/all-in-one.module';
 import { harnessEnv } from '../../harness/env';

@@ -13,7 +13,7 @@ import {
 import { EventIdConflictError, WrongExpectedRevisionError, type EventStore, type JsonObject } from '@import-jobs/event-store';
 import { ServiceQuotaExceededError } from '../access/access.errors';
 import { CommandContentionError } from '../event-sourcing/stream-commands';
-import type { ImportJobCommands } from '../import-job/import-job-commands';
+import type { ImportJobStreams } from '../import-job/import-job-streams';
 import { DestinationBusyError } from '../request-import/request-import.errors';
 
 export interface AdmissionLimits {
@@ -43,7 +43,7 @@ interface Scope {
 export class JobAdmissions {
   constructor(
     private readonly store: EventStore,
-    private readonly jobs: ImportJobCommands,
+    private readonly jobs: ImportJobStreams,
     private readonly limits: AdmissionLimits,
   ) {}
 

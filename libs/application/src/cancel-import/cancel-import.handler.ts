@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { IMPORT_JOB_COMMANDS } from '../di-tokens';
-import type { ImportJobCommands } from '../import-job/import-job-commands';
+import { IMPORT_JOB_STREAMS } from '../di-tokens';
+import type { ImportJobStreams } from '../import-job/import-job-streams';
 
 export class CancelImportCommand {
   constructor(
@@ -17,7 +17,7 @@ export class CancelImportCommand {
  */
 @CommandHandler(CancelImportCommand)
 export class CancelImportHandler implements ICommandHandler<CancelImportCommand, void> {
-  constructor(@Inject(IMPORT_JOB_COMMANDS) private readonly commands: ImportJobCommands) {}
+  constructor(@Inject(IMPORT_JOB_STREAMS) private readonly commands: ImportJobStreams) {}
 
   async execute({ tenantId, jobId, reason }: CancelImportCommand): Promise<void> {
     await this.commands.execute(

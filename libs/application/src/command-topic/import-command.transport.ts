@@ -1,6 +1,7 @@
 import { BaseRpcContext, Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
-import { positionKey, quoted, quoteMessage, type ImportJobTopics, type IncomingMessage, type MessageConsumer, type Messaging } from '@import-jobs/messaging';
+import { positionKey, quoted, quoteMessage, type IncomingMessage, type MessageConsumer, type Messaging } from '@import-jobs/messaging';
+import { type ImportJobTopics } from '../messages';
 import type { Log } from '../shared/log';
 import { InvalidRequestError } from '../request-import/request-import.errors';
 import { isRefusal } from '../shared/refusal';

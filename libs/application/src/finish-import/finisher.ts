@@ -1,6 +1,6 @@
 import { DomainError, failureListsToReport, needsFinishing, parseJobStreamEvent } from '@import-jobs/domain';
 import { runCheckpointedSubscription, type EventStore, type RecordedEvent, type Subscription } from '@import-jobs/event-store';
-import type { ImportJobCommands } from '../import-job/import-job-commands';
+import type { ImportJobStreams } from '../import-job/import-job-streams';
 import type { Log } from '../shared/log';
 import { sendDeadLetter, type MessageProducer } from '@import-jobs/messaging';
 import { isMarkedRetriable, retry, type AttemptLedger } from '@import-jobs/retry';
@@ -14,7 +14,7 @@ export interface FinisherOptions {
   readonly deadLetters: { readonly producer: MessageProducer; readonly topic: string };
   /** Failed attempts per event, held across the finisher's restarts by its owner. */
   readonly attempts?: AttemptLedger;
-  readonly commands: ImportJobCommands;
+  readonly commands: ImportJobStreams;
   readonly objectStore: ObjectStore;
   readonly reportsBucket: string;
   readonly log: Log;

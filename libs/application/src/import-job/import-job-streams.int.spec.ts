@@ -11,15 +11,15 @@ import {
 import { PostgreSqlEventStore } from '@import-jobs/event-store';
 import { projectJobStream } from '@import-jobs/read-model';
 import { harnessEnv } from '../../../../test/harness/env';
-import { ImportJobCommands } from './import-job-commands';
+import { ImportJobStreams } from './import-job-streams';
 
 describe('import job commands on the PostgreSQL event store', () => {
   let store: PostgreSqlEventStore;
-  let commands: ImportJobCommands;
+  let commands: ImportJobStreams;
 
   beforeAll(async () => {
     store = await PostgreSqlEventStore.create({ connectionString: harnessEnv('DATABASE_URL'), schema: 'import_job_commands' });
-    commands = new ImportJobCommands(store);
+    commands = new ImportJobStreams(store);
   });
 
   afterAll(async () => {
@@ -65,7 +65,7 @@ describe('import job commands on the PostgreSQL event store', () => {
 
   it('sees what other processes appended since it last read the job, and decides on it', async () => {
     const jobId = await plannedJob(3);
-    const elsewhere = new ImportJobCommands(store);
+    const elsewhere = new ImportJobStreams(store);
     await commands.load(jobId);
     await elsewhere.execute(pieceResult(jobId, 'piece-1', completed(1)));
     await elsewhere.execute(pieceResult(jobId, 'piece-2', completed(2)));
@@ -74,7 +74,7 @@ describe('import job commands on the PostgreSQL event store', () => {
     expect(job).toMatchObject({ status: 'Processing', pieceCounts: { completed: 2 }, rows: { processed: 3 } });
     const last = await commands.execute(pieceResult(jobId, 'piece-3', completed(3)));
     expect(last.appended.map((event) => event.type)).toEqual(['PieceCompleted.v1', 'ImportCompleting.v1']);
-    expect((await new ImportJobCommands(store).load(jobId)).job).toEqual(last.job);
+    expect((await new ImportJobStreams(store).load(jobId)).job).toEqual(last.job);
   });
 
   it('folds a stream holding an event it cannot read as the read model does, and decides nothing on it', async () => {
@@ -84,7 +84,7 @@ describe('import job commands on the PostgreSQL event store', () => {
     const spoilt = { jobId, pieceId: 'piece-2', rowsProcessed: 1, rowsFailed: 5, bytesProcessed: 100, firstFailures: [], occurredAt: now() };
     await store.appendToStream(importJobStreamId(jobId), [{ id: randomUUID(), type: 'PieceCompleted.v1', data: spoilt }]);
 
-    const loaded = await new ImportJobCommands(store).load(jobId);
+    const loaded = await new ImportJobStreams(store).load(jobId);
     const view = projectJobStream(await store.readStream(importJobStreamId(jobId)));
 
     expect(loaded.unreadable).toEqual([{ revision: 5n, type: 'PieceCompleted.v1', problem: expect.stringContaining('rowsFailed') }]);

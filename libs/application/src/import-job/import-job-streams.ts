@@ -16,8 +16,11 @@ export { CommandContentionError } from '../event-sourcing/stream-commands';
 /** `Outcome`, its state named for what it is: the job after the command. */
 export type CommandOutcome = Omit<Outcome<ImportJobEvent, ImportJob>, 'state'> & { readonly job: ImportJob };
 
-/** The import job's commands: decided on the job's stream, appended at the revision they were decided on. */
-export class ImportJobCommands {
+/**
+ * Import jobs' event streams: `load` one (folded into the job), or `execute` a command on one,
+ * decided on the job as loaded and appended at the revision it was decided on.
+ */
+export class ImportJobStreams {
   private readonly streams: StreamCommands<ImportJobCommand, ImportJobEvent, ImportJob>;
 
   constructor(store: EventStore, maxAttempts = 10) {

@@ -1,9 +1,16 @@
 import { isFinished } from '@import-jobs/domain';
 import { toJobProgress, type JobProgress, type JobViewChange, type JobViewChangeListening, type JobViewReader } from '@import-jobs/read-model';
 import { Observable, of, type Subscriber } from 'rxjs';
+import { InFlightPieces, type InFlightProgress } from './in-flight-pieces';
 
 /** Versions read per query: a stream resumed far behind catches up page by page. */
 const pageSize = 500;
+
+/**
+ * What a stream sends: each committed version of a job, and between them the job's figures with
+ * the rows its pieces in hand have read, which no version counts yet.
+ */
+export type ProgressEvent = { readonly type: 'progress'; readonly data: JobProgress } | { readonly type: 'in-flight'; readonly data: InFlightProgress };
 
 /** Someone following a tenant's changes: told of each of the tenant's announcements, and of every resync. */
 interface Watcher {
@@ -16,13 +23,22 @@ interface Watcher {
  * Live progress for the API's streams, driven by the projector's announcements rather than by
  * polling per client: the process holds one LISTEN connection, and each stream reads its job's
  * versions from the change log only when that job was announced. Every version is read, in order,
- * however the projector batched them, so a stream never skips a change.
+ * however the projector batched them, so a stream never skips a change. Between versions, a stream
+ * adds what the workers report of the pieces in hand (see `InFlightPieces`).
  */
 export class JobProgressFeed {
   private readonly watchers = new Map<string, Set<Watcher>>();
   private listening: JobViewChangeListening | undefined;
 
-  constructor(private readonly views: JobViewReader) {}
+  /**
+   * `inFlight` holds the figures of the pieces in hand, which a stream adds to its jobs' versions
+   * every `inFlightEveryMs` when they changed: about as often as workers report them.
+   */
+  constructor(
+    private readonly views: JobViewReader,
+    private readonly inFlight: InFlightPieces = new InFlightPieces(),
+    private readonly inFlightEveryMs = 1_000,
+  ) {}
 
   async start(): Promise<void> {
     this.listening = await this.views.listenForChanges({
@@ -41,20 +57,24 @@ export class JobProgressFeed {
    * Every version of the job after `afterVersion`, in order, then each new one; completes after the
    * terminal one. Undefined when the client has the terminal version already: nothing will follow.
    */
-  async followJob(tenantId: string, jobId: string, afterVersion: number): Promise<Observable<JobProgress> | undefined> {
+  async followJob(tenantId: string, jobId: string, afterVersion: number): Promise<Observable<ProgressEvent> | undefined> {
     const view = await this.views.findJob(tenantId, jobId);
     if (view !== undefined && isFinished(view.status)) {
       if (view.revision <= afterVersion) return undefined;
       const [last] = await this.views.readChanges(tenantId, jobId, view.revision - 1, 1);
       // A job projected before the change log existed has no versions there: its final state stands for them.
-      if (last === undefined) return of(toJobProgress(view));
+      if (last === undefined) return of({ type: 'progress', data: toJobProgress(view) });
     }
-    return this.liveJob(tenantId, jobId, afterVersion);
+    // A client resuming at the current version is sent no version, yet the figures on top of it.
+    const current = view !== undefined && view.revision <= afterVersion ? toJobProgress(view) : undefined;
+    return this.liveJob(tenantId, jobId, afterVersion, current);
   }
 
-  private liveJob(tenantId: string, jobId: string, afterVersion: number): Observable<JobProgress> {
+  private liveJob(tenantId: string, jobId: string, afterVersion: number, current: JobProgress | undefined): Observable<ProgressEvent> {
     return new Observable((subscriber) => {
-      const reader = new VersionReader(this.views, tenantId, jobId, afterVersion, subscriber, (progress) => {
+      const sender = this.senderTo(subscriber, tenantId);
+      if (current !== undefined) sender.follow(current);
+      const reader = new VersionReader(this.views, tenantId, jobId, afterVersion, sender, (progress) => {
         if (isFinished(progress.status)) subscriber.complete();
       });
       const unwatch = this.watch(tenantId, {
@@ -66,6 +86,7 @@ export class JobProgressFeed {
       });
       reader.wake();
       return () => {
+        sender.stop();
         reader.stop();
         unwatch();
       };
@@ -76,13 +97,14 @@ export class JobProgressFeed {
    * The current version of the tenant's `recent` newest jobs, then every version of any of its jobs
    * that changes while the stream is open (a job the stream has not shown yet: from its first).
    */
-  followTenant(tenantId: string, recent: number): Observable<JobProgress> {
+  followTenant(tenantId: string, recent: number): Observable<ProgressEvent> {
     return new Observable((subscriber) => {
+      const sender = this.senderTo(subscriber, tenantId);
       const readers = new Map<string, VersionReader>();
       const reader = (jobId: string, afterVersion = -1): VersionReader => {
         let found = readers.get(jobId);
         if (found === undefined) {
-          found = new VersionReader(this.views, tenantId, jobId, afterVersion, subscriber);
+          found = new VersionReader(this.views, tenantId, jobId, afterVersion, sender);
           readers.set(jobId, found);
         }
         return found;
@@ -100,7 +122,7 @@ export class JobProgressFeed {
           if (subscriber.closed) return;
           for (const view of views) {
             const progress = toJobProgress(view);
-            subscriber.next(progress);
+            sender.version(progress);
             reader(view.jobId, progress.version);
           }
           const early = announcedEarly ?? [];
@@ -110,10 +132,15 @@ export class JobProgressFeed {
         (error: unknown) => subscriber.error(error),
       );
       return () => {
+        sender.stop();
         readers.forEach((each) => each.stop());
         unwatch();
       };
     });
+  }
+
+  private senderTo(subscriber: Subscriber<ProgressEvent>, tenantId: string): StreamSender {
+    return new StreamSender(subscriber, tenantId, this.inFlight, this.inFlightEveryMs);
   }
 
   private watch(tenantId: string, watcher: Watcher): () => void {
@@ -128,6 +155,64 @@ export class JobProgressFeed {
 
   private everyWatcher(): Watcher[] {
     return [...this.watchers.values()].flatMap((forTenant) => [...forTenant]);
+  }
+}
+
+/** A job a stream follows: its last version sent, and the in-flight figures last sent on top of it. */
+interface Followed {
+  readonly committed: JobProgress;
+  inFlightSent?: string;
+}
+
+/**
+ * One stream's events: each version as its reader reads it, and, on a timer, the in-flight figures
+ * of each unfinished job it sent a version of, when they changed since they were last sent.
+ */
+class StreamSender {
+  private readonly followed = new Map<string, Followed>();
+  private readonly ticker: NodeJS.Timeout;
+
+  constructor(
+    private readonly subscriber: Subscriber<ProgressEvent>,
+    private readonly tenantId: string,
+    private readonly inFlight: InFlightPieces,
+    everyMs: number,
+  ) {
+    this.ticker = setInterval(() => this.sendInFlight(), everyMs);
+  }
+
+  get closed(): boolean {
+    return this.subscriber.closed;
+  }
+
+  version(progress: JobProgress): void {
+    this.inFlight.committed(progress);
+    this.follow(progress);
+    this.subscriber.next({ type: 'progress', data: progress });
+  }
+
+  /** `progress` is the version the client has of its job: in-flight figures add to it. */
+  follow(progress: JobProgress): void {
+    if (isFinished(progress.status)) this.followed.delete(progress.jobId);
+    else this.followed.set(progress.jobId, { committed: progress });
+  }
+
+  fail(error: unknown): void {
+    this.subscriber.error(error);
+  }
+
+  stop(): void {
+    clearInterval(this.ticker);
+  }
+
+  private sendInFlight(): void {
+    for (const job of this.followed.values()) {
+      const figures = this.inFlight.onTopOf(this.tenantId, job.committed);
+      const sent = figures && JSON.stringify(figures);
+      if (figures === undefined || sent === job.inFlightSent || this.subscriber.closed) continue;
+      job.inFlightSent = sent;
+      this.subscriber.next({ type: 'in-flight', data: figures });
+    }
   }
 }
 
@@ -146,7 +231,7 @@ class VersionReader {
     private readonly tenantId: string,
     private readonly jobId: string,
     private afterVersion: number,
-    private readonly subscriber: Subscriber<JobProgress>,
+    private readonly sender: StreamSender,
     private readonly sent: (progress: JobProgress) => void = () => undefined,
   ) {}
 
@@ -158,7 +243,7 @@ class VersionReader {
     this.reading = true;
     this.readAll().then(
       () => (this.reading = false),
-      (error: unknown) => this.subscriber.error(error),
+      (error: unknown) => this.sender.fail(error),
     );
   }
 
@@ -171,9 +256,9 @@ class VersionReader {
       this.again = false;
       const page = await this.views.readChanges(this.tenantId, this.jobId, this.afterVersion, pageSize);
       for (const progress of page) {
-        if (this.stopped || this.subscriber.closed) return;
+        if (this.stopped || this.sender.closed) return;
         this.afterVersion = progress.version;
-        this.subscriber.next(progress);
+        this.sender.version(progress);
         this.sent(progress);
       }
       if (page.length === pageSize) this.again = true;

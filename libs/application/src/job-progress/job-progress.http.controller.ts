@@ -21,7 +21,7 @@ import type { ServiceConfig } from '../config/service-config';
 import { SERVICE_CONFIG } from '../di-tokens';
 import { GetImportJobQuery } from '../job-status/job-status.queries';
 import { ApiErrors } from '../openapi/schemas';
-import { JobProgressFeed } from './job-progress.feed';
+import { JobProgressFeed, type ProgressEvent } from './job-progress.feed';
 import { OpenProgressStreams } from './open-progress-streams';
 
 /** How many of a tenant's newest jobs its stream starts with. */
@@ -46,7 +46,10 @@ class NothingMoreToSendFilter implements ExceptionFilter {
 /**
  * Live progress as Server-Sent Events (`event: progress`, the data a `JobProgress`). A job's
  * stream sends each version with its number as the event id, so that a client reconnecting with
- * `Last-Event-ID` is sent every version after it and none twice.
+ * `Last-Event-ID` is sent every version after it and none twice. Between versions, `event:
+ * in-flight` (the data an `InFlightProgress`) adds the rows that pieces in hand have read and not
+ * committed yet. It repeats the id of the version it adds to, so that `Last-Event-ID` only ever
+ * names a committed version (Nest numbers an event sent without one).
  */
 @ApiTags('progress')
 @ApiErrors(401, 429, 500)
@@ -66,17 +69,17 @@ export class JobProgressHttpController {
   /** The tenant's newest jobs as they are now, then every change of any of its jobs; never ends by itself. */
   @Sse('progress')
   @ApiOperation({ summary: "Server-Sent Events: the tenant's newest jobs, then every change of any of its jobs" })
-  @ApiOkResponse({ description: '`event: progress` events, each a version of a job; the stream does not end', content: eventStream })
+  @ApiOkResponse({ description: '`event: progress` events, each a version of a job, and `event: in-flight` events between them; the stream does not end', content: eventStream })
   tenantProgress(@Tenant() tenantId: string, @SseSignal() ended: AbortSignal): Observable<MessageEvent> {
     this.openStreams.open(tenantId, ended);
-    return withKeepAlive(this.feed.followTenant(tenantId, tenantStreamRecentJobs).pipe(map((progress) => ({ type: 'progress', data: progress }))));
+    return withKeepAlive(this.feed.followTenant(tenantId, tenantStreamRecentJobs));
   }
 
   /** Every version of the job (after `Last-Event-ID`), ending with the terminal one; 404 for another tenant's job. */
   @Sse(':jobId/progress')
   @ApiOperation({ summary: 'Server-Sent Events: every version of the job, in order, ending with its terminal one' })
   @ApiHeader({ name: 'last-event-id', required: false, description: 'The last version the client has: the stream starts after it' })
-  @ApiOkResponse({ description: '`event: progress` events, each with its version as `id`', content: eventStream })
+  @ApiOkResponse({ description: '`event: progress` events, each with its version as `id`, and `event: in-flight` events, with the id of the version they add to, between them', content: eventStream })
   @ApiResponse({ status: 204, description: 'The client has the terminal version already: nothing more will come' })
   @ApiErrors(400, 404)
   async jobProgress(
@@ -92,8 +95,12 @@ export class JobProgressHttpController {
     await this.queryBus.execute(new GetImportJobQuery(tenantId, jobId));
     const versions = await this.feed.followJob(tenantId, jobId, afterVersion);
     if (versions === undefined) throw new NothingMoreToSend();
-    return withKeepAlive(versions.pipe(map((progress) => ({ id: String(progress.version), type: 'progress', data: progress }))));
+    return withKeepAlive(versions.pipe(map(withVersionId)));
   }
+}
+
+function withVersionId(event: ProgressEvent): MessageEvent {
+  return { id: String(event.data.version), ...event };
 }
 
 /** -1 (from the first version) without the header. */

@@ -1,8 +1,8 @@
 import { WrongExpectedRevisionError, type EventStore } from '@import-jobs/event-store';
 import { admitPiece, pieceClaimed, pieceClaimStreamId, type PieceAdmission, type WorkItemCopy } from '@import-jobs/domain';
-import { pieceWorkItemCodec, type PieceWorkItem } from '@import-jobs/messaging';
+import { pieceWorkItemCodec, type PieceWorkItem } from '../messages';
 import { workItemOf } from '../plan-import/publish-pieces';
-import type { ImportJobCommands } from '../import-job/import-job-commands';
+import type { ImportJobStreams } from '../import-job/import-job-streams';
 import { uuidV5 } from '../import-job/uuid-v5';
 
 /**
@@ -13,7 +13,7 @@ import { uuidV5 } from '../import-job/uuid-v5';
  * read; the claim's id names the copy, so the first copy itself, read again after an abort, keeps
  * its claim (appending the same event is a no-op).
  */
-export function pieceAdmissionFromJob(commands: ImportJobCommands, store: EventStore): (item: PieceWorkItem, copy: WorkItemCopy) => Promise<PieceAdmission> {
+export function pieceAdmissionFromJob(commands: ImportJobStreams, store: EventStore): (item: PieceWorkItem, copy: WorkItemCopy) => Promise<PieceAdmission> {
   const offered = (item: PieceWorkItem) => pieceWorkItemCodec.encode(item);
   return async (item, copy) => {
     const { jobId, piece } = item;

@@ -14,7 +14,8 @@ import {
   type RowResult,
   type RowValidator,
 } from '@import-jobs/formats';
-import type { OutgoingMessage, PieceWorkItem, Transaction } from '@import-jobs/messaging';
+import type { OutgoingMessage, Transaction } from '@import-jobs/messaging';
+import type { PieceWorkItem } from '../messages';
 import { ObjectStoreError, objectUrl, type ObjectStore } from '@import-jobs/sources';
 import type { PieceFigures } from '../job-progress/piece-progress';
 import { DestinationBatch, recordBytesBound } from './destination-batch';

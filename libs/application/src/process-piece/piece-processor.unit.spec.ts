@@ -1,6 +1,7 @@
 import { maxFailuresKept, type ImportFormat, type JsonObject, type PieceOutcome, type RowFailure } from '@import-jobs/domain';
 import { truncationMarker } from '@import-jobs/formats';
-import type { OutgoingMessage, PieceResult, PieceWorkItem, Transaction } from '@import-jobs/messaging';
+import type { OutgoingMessage, Transaction } from '@import-jobs/messaging';
+import type { PieceResult, PieceWorkItem } from '../messages';
 import { InMemoryObjectStore } from '@import-jobs/sources/testing/in-memory-object-store';
 import { chunksOf, readAll } from '@import-jobs/sources/testing/byte-streams';
 import { defaultPieceLimits, processPiece } from './piece-processor';

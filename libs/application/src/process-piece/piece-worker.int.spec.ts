@@ -1,17 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { parseS3Url, type JsonObject, type PieceOutcome, type RowFailure } from '@import-jobs/domain';
-import {
-  importJobTopics,
-  pieceResultCodec,
-  pieceWorkItemCodec,
-  type DeadLetter,
-  type ImportJobTopics,
-  type IncomingMessage,
-  type Messaging,
-  type PieceResult,
-  type PieceWorkItem,
-} from '@import-jobs/messaging';
+import { type DeadLetter, type IncomingMessage, type Messaging } from '@import-jobs/messaging';
+import { importJobTopics, pieceResultCodec, pieceWorkItemCodec, type ImportJobTopics, type PieceResult, type PieceWorkItem } from '../messages';
 import { chunksOf, readAll } from '@import-jobs/sources/testing/byte-streams';
 import { harnessObjectStore, type HarnessObjectStore } from '../../../sources/test/harness-object-store';
 import { waitFor } from '../../../../tools/stack/wait-for';

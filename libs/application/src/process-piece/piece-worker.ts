@@ -1,21 +1,7 @@
 import { consoleLog, type Log } from '../shared/log';
 import type { PieceAdmission, PieceOutcome, WorkItemCopy } from '@import-jobs/domain';
-import {
-  exactlyOnceBatchHandler,
-  replaceOutput,
-  pieceResultCodec,
-  quoted,
-  quoteMessage,
-  sendDeadLetter,
-  pieceWorkItemCodec,
-  positionKey,
-  type BatchHandler,
-  type ImportJobTopics,
-  type IncomingMessage,
-  type Messaging,
-  type OutgoingMessage,
-  type PieceWorkItem,
-} from '@import-jobs/messaging';
+import { exactlyOnceBatchHandler, replaceOutput, quoted, quoteMessage, sendDeadLetter, positionKey, type BatchHandler, type IncomingMessage, type Messaging, type OutgoingMessage } from '@import-jobs/messaging';
+import { pieceResultCodec, pieceWorkItemCodec, type ImportJobTopics, type PieceWorkItem } from '../messages';
 import { AttemptLedger, withBoundedAttempts, type AttemptLimits, type RetryPolicy } from '@import-jobs/retry';
 import type { ObjectStore } from '@import-jobs/sources';
 import { pieceProgressReporter } from '../job-progress/piece-progress';

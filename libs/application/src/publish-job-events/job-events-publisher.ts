@@ -1,6 +1,7 @@
 import { parseJobStreamEvent } from '@import-jobs/domain';
 import { runCheckpointedSubscription, type EventStore, type Subscription } from '@import-jobs/event-store';
-import { sendDeadLetter, type ImportJobTopics, type MessageProducer } from '@import-jobs/messaging';
+import { sendDeadLetter, type MessageProducer } from '@import-jobs/messaging';
+import { type ImportJobTopics } from '../messages';
 import type { AttemptLedger } from '@import-jobs/retry';
 import type { Log } from '../shared/log';
 import { toJobIntegrationMessage } from './job-integration-events';

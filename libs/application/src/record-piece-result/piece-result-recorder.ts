@@ -1,12 +1,13 @@
 import { DomainError } from '@import-jobs/domain';
-import { pieceResultCodec, positionKey, quoteMessage, sendDeadLetter, type ImportJobTopics, type IncomingMessage, type Messaging } from '@import-jobs/messaging';
+import { positionKey, quoteMessage, sendDeadLetter, type IncomingMessage, type Messaging } from '@import-jobs/messaging';
+import { pieceResultCodec, type ImportJobTopics } from '../messages';
 import { AttemptLedger, withBoundedAttempts } from '@import-jobs/retry';
-import type { ImportJobCommands } from '../import-job/import-job-commands';
+import type { ImportJobStreams } from '../import-job/import-job-streams';
 import type { Log } from '../shared/log';
 
 export interface PieceResultRecorderOptions {
   readonly messaging: Messaging;
-  readonly commands: ImportJobCommands;
+  readonly commands: ImportJobStreams;
   readonly topics: ImportJobTopics;
   readonly groupId: string;
   readonly log: Log;
@@ -30,7 +31,7 @@ export async function startPieceResultRecorder({ messaging, commands, topics, gr
   const deadLetter = (message: IncomingMessage, reason: string) =>
     sendDeadLetter(messaging.producer, topics.deadLetters, { consumer: groupId, reason, message: quoteMessage(message) });
 
-  const execute = async (message: IncomingMessage, command: Parameters<ImportJobCommands['execute']>[0]): Promise<void> => {
+  const execute = async (message: IncomingMessage, command: Parameters<ImportJobStreams['execute']>[0]): Promise<void> => {
     try {
       await commands.execute(command);
     } catch (error) {

@@ -7,8 +7,8 @@ import { compileRowValidator, InvalidRowSchemaError, validateCsvHeader } from '@
 import type { GlobalPosition } from '@import-jobs/event-store';
 import type { ServiceConfig } from '../config/service-config';
 import type { JobAdmissions } from '../admission/job-admissions';
-import { IMPORT_JOB_COMMANDS, JOB_ADMISSIONS, SERVICE_CONFIG, UPLOAD_COMMANDS } from '../di-tokens';
-import type { ImportJobCommands } from '../import-job/import-job-commands';
+import { IMPORT_JOB_STREAMS, JOB_ADMISSIONS, SERVICE_CONFIG, UPLOAD_COMMANDS } from '../di-tokens';
+import type { ImportJobStreams } from '../import-job/import-job-streams';
 import { uuidV5 } from '../import-job/uuid-v5';
 import { formatOfFilename, storedUploadOf } from '../uploads/stored-upload';
 import type { UploadCommands } from '../uploads/upload-commands';
@@ -65,7 +65,7 @@ function checkCsvColumns(header: boolean | readonly string[] | undefined): void 
 @CommandHandler(RequestImportCommand)
 export class RequestImportHandler implements ICommandHandler<RequestImportCommand, RequestImportResult> {
   constructor(
-    @Inject(IMPORT_JOB_COMMANDS) private readonly commands: ImportJobCommands,
+    @Inject(IMPORT_JOB_STREAMS) private readonly commands: ImportJobStreams,
     @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
     @Inject(UPLOAD_COMMANDS) private readonly uploads: UploadCommands,
     @Inject(JOB_ADMISSIONS) private readonly admissions: JobAdmissions,

@@ -1,4 +1,5 @@
-import { pieceResultCodec, type Messaging, type OutgoingMessage, type Transaction } from '@import-jobs/messaging';
+import { type Messaging, type OutgoingMessage, type Transaction } from '@import-jobs/messaging';
+import { pieceResultCodec } from '@import-jobs/application/messages';
 import type { ServiceMetrics } from './service-metrics';
 
 /**

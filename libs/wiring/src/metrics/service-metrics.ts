@@ -1,6 +1,7 @@
 import type { PieceOutcome } from '@import-jobs/domain';
 import type { EventStore, GlobalPosition } from '@import-jobs/event-store';
-import type { ImportJobTopics, Messaging } from '@import-jobs/messaging';
+import type { Messaging } from '@import-jobs/messaging';
+import type { ImportJobTopics } from '@import-jobs/application/messages';
 import { jobStatusProjectionName, PostgreSqlJobViews } from '@import-jobs/read-model';
 import { readModelNames } from '@import-jobs/read-model/job-status/schema';
 import type { Pool } from 'pg';

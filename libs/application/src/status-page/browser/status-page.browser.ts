@@ -54,6 +54,14 @@ interface Progress extends JobState {
   readonly status: string;
 }
 
+/** What the job's pieces in hand have read on top of a version: not committed, but moving. */
+interface InFlight {
+  readonly jobId: string;
+  readonly version: number;
+  readonly rows: { readonly read: number; readonly failed: number };
+  readonly bytes: { readonly read: number; readonly total: number };
+}
+
 /** When the job had processed how many rows, by the job's own clock (its events' times). */
 interface Sample {
   readonly at: number;
@@ -63,6 +71,8 @@ interface Sample {
 interface Job {
   resource: JobState;
   progress?: Progress;
+  /** On top of `progress`, until its next version. */
+  inFlight?: InFlight;
   row?: HTMLTableRowElement;
   samples: Sample[];
 }
@@ -152,8 +162,10 @@ export function statusPage(): void {
     return pieces.completed + pieces.failed + pieces.cancelled;
   }
 
-  function percent(state: JobState): number {
+  /** Of the pieces settled; of the bytes read while pieces are in hand, so that a one-piece job moves too. */
+  function percent(state: JobState, inFlight?: InFlight): number {
     if (state.status === 'Completed') return 100;
+    if (inFlight && inFlight.bytes.total > 0) return Math.floor((100 * inFlight.bytes.read) / inFlight.bytes.total);
     if (!state.pieces || state.pieces.total === 0) return 0;
     return Math.floor((100 * settledPieces(state.pieces)) / state.pieces.total);
   }
@@ -219,16 +231,17 @@ export function statusPage(): void {
     const progressCell = cell(row, undefined, 'progress-cell');
     const bar = document.createElement('progress');
     bar.max = 100;
-    bar.setAttribute('value', String(percent(state)));
+    bar.setAttribute('value', String(percent(state, job.inFlight)));
     bar.setAttribute('aria-label', `progress of job ${jobId}`);
     progressCell.appendChild(bar);
     const label = document.createElement('span');
     label.className = 'progress-label';
-    label.textContent = state.pieces ? `${piecesText(state.pieces)} · ${percent(state)}%` : '';
+    label.textContent = state.pieces ? `${piecesText(state.pieces)} · ${percent(state, job.inFlight)}%` : '';
     progressCell.appendChild(label);
 
     const rows = state.rows ?? { processed: 0, failed: 0, imported: 0 };
-    cell(row, `${rows.processed} processed, ${rows.imported} imported, ${rows.failed} failed`, 'rows');
+    const reading = job.inFlight ? ` · ${job.inFlight.rows.read} read so far` : '';
+    cell(row, `${rows.processed} processed, ${rows.imported} imported, ${rows.failed} failed${reading}`, 'rows');
     cell(row, rowsPerSecond(state), 'rate');
 
     const failures = cell(row, undefined, 'failures');
@@ -299,6 +312,7 @@ export function statusPage(): void {
       void fetchJob(progress.jobId);
     }
     job.progress = progress;
+    job.inFlight = undefined;
     keepSample(job, progress);
     render(progress.jobId);
     if (!wasFinished && finished.includes(progress.status)) {
@@ -308,6 +322,14 @@ export function statusPage(): void {
         void showHistory(progress.jobId);
       });
     }
+  }
+
+  /** Figures on top of a job's version; those of a version the page has not, or no longer has, are dropped. */
+  function applyInFlight(figures: InFlight): void {
+    const job = jobs.get(figures.jobId);
+    if (job?.progress?.version !== figures.version) return;
+    job.inFlight = figures;
+    render(figures.jobId);
   }
 
   // ── Rows per second, from the progress stream ─────────────────────────────────────────────
@@ -470,6 +492,7 @@ export function statusPage(): void {
         for (const line of lines) {
           if (line === '') {
             if (type === 'progress' && data.length > 0) applyProgress(JSON.parse(data.join('\n')) as Progress);
+            else if (type === 'in-flight' && data.length > 0) applyInFlight(JSON.parse(data.join('\n')) as InFlight);
             type = 'message';
             data = [];
           } else if (line.startsWith('data:')) {

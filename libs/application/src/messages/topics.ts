@@ -1,4 +1,4 @@
-import { MessagingError } from './messaging-error';
+import { MessagingError } from '@import-jobs/messaging';
 
 /**
  * The topics the service owns. Destination topics for imported records are not among them: each
@@ -17,6 +17,11 @@ export interface ImportJobTopics {
   readonly jobEvents: string;
   /** What a consumer or subscription gave up on after its attempts, for an operator to look at. */
   readonly deadLetters: string;
+  /**
+   * Internal, best effort: the rows and bytes a piece in hand has read so far, sent by its worker
+   * outside the piece's transaction, so that live progress moves before the piece commits.
+   */
+  readonly pieceProgress: string;
 }
 
 export const DEFAULT_TOPIC_PREFIX = 'import-jobs';
@@ -41,5 +46,6 @@ export function importJobTopics(prefix: string = DEFAULT_TOPIC_PREFIX): ImportJo
     pieceResults: `${prefix}.piece-results`,
     jobEvents: `${prefix}.job-events`,
     deadLetters: `${prefix}.dead-letters`,
+    pieceProgress: `${prefix}.piece-progress`,
   };
 }

@@ -1,11 +1,12 @@
 import type { ImportFormat, JsonObject as DomainJsonObject, PieceOutcome, PieceSpec } from '@import-jobs/domain';
-import { jsonMessageCodec, type JsonObject } from './json-message';
+import { jsonMessageCodec, type JsonObject } from '@import-jobs/messaging';
 
 // ── Internal messages between the service's own processes ───────────────────────────────────────
 
 /**
- * One planned piece, for the worker group. It carries everything the worker needs to import the
- * piece, so a worker never reads the event store.
+ * One planned piece, for the worker group: everything the worker needs to read, check and publish
+ * the piece's rows. The worker still asks the job's stream whether the piece is wanted and claims
+ * it there (see `pieceAdmissionFromJob`); the work item itself is checked against the plan.
  */
 export interface PieceWorkItem {
   readonly type: 'PieceWorkItem';

@@ -1,4 +1,4 @@
-import { MessagingError } from './messaging-error';
+import { MessagingError } from '@import-jobs/messaging';
 import { importJobTopics } from './topics';
 
 describe('the topic names', () => {
