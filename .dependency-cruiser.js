@@ -82,6 +82,13 @@ module.exports = {
       to: { path: '^libs/wiring/' },
     },
     {
+      name: 'cli-speaks-only-the-api',
+      comment: 'The CLI is a client of the public API, as any user script would be: it reaches the service through libs/client only.',
+      severity: 'error',
+      from: { path: '^tools/cli/' },
+      to: { path: '^libs/', pathNot: '^libs/client/' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},

@@ -1,6 +1,4 @@
-import { finalStatuses, ImportJobsApiError } from '@import-jobs/client';
-import type { InFlightProgress } from '@import-jobs/application/job-progress/in-flight-pieces';
-import type { JobProgress } from '@import-jobs/read-model';
+import { finalStatuses, ImportJobsApiError, type InFlightProgress, type JobProgress } from '@import-jobs/client';
 import type { ApiConnection } from './api-connection';
 import { EventStreamParser } from './event-stream';
 

@@ -1,11 +1,13 @@
 import type { ErrorBody } from '@import-jobs/application/http/refusal.filter';
 import type { JobHistoryEntry } from '@import-jobs/application/job-history/job-history.query';
+import type { InFlightProgress } from '@import-jobs/application/job-progress/in-flight-pieces';
 import type { ImportJobPage } from '@import-jobs/application/job-status/job-status.queries';
 import type { RequestImportInput } from '@import-jobs/application/request-import/request-import.input';
 import type { ImportJobStatus } from '@import-jobs/domain';
-import type { JobResource } from '@import-jobs/read-model';
+import type { JobProgress, JobResource } from '@import-jobs/read-model';
 
-export type { ErrorBody, ImportJobPage, ImportJobStatus, JobHistoryEntry, JobResource, RequestImportInput };
+/** What the progress streams send: `event: progress` carries a JobProgress, `event: in-flight` an InFlightProgress. */
+export type { ErrorBody, ImportJobPage, ImportJobStatus, InFlightProgress, JobHistoryEntry, JobProgress, JobResource, RequestImportInput };
 
 export interface ImportJobsClientOptions {
   /** Where the API answers, e.g. `http://127.0.0.1:3000`. */
