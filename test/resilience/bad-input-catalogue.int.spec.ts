@@ -5,6 +5,7 @@ import type { CommandRejected } from '@import-jobs/application/command-topic/com
 import type { ServiceConfig } from '@import-jobs/application/config/service-config';
 import { SERVICE_CONFIG } from '@import-jobs/application/di-tokens';
 import { jobIdFor } from '@import-jobs/application/request-import/request-import.handler';
+import type { CsvOptions } from '@import-jobs/domain';
 import { importJobStreamId } from '@import-jobs/domain';
 import { maxQuotedValueBytes } from '@import-jobs/messaging';
 import type { JobResource } from '@import-jobs/read-model';
@@ -22,7 +23,7 @@ import { ApiAndProjectorModule, killAll, startChildWorker } from './support/resi
 
 type Input =
   /** An object put in the source bucket under `key`, then imported. */
-  | { readonly object: { readonly key: string; readonly body: string | Uint8Array; readonly format?: 'CSV' | 'JSON'; readonly schema?: object } }
+  | { readonly object: { readonly key: string; readonly body: string | Uint8Array; readonly format?: 'CSV' | 'JSON'; readonly schema?: object; readonly csv?: CsvOptions } }
   /** An object that is not in the source bucket, imported. */
   | { readonly missingObject: string }
   /** A `POST /v1/imports` with this raw body. */
@@ -87,8 +88,13 @@ const catalogue: readonly CatalogueCase[] = [
   { name: 'duplicate header names', input: { object: { key: 'dup-header.csv', body: 'id,name,id\n1,a,2\n' } }, expected: { jobFails: { code: 'SOURCE_UNREADABLE', reason: /header.*"id"/i } } },
   { name: 'an empty header name', input: { object: { key: 'empty-header.csv', body: 'id,,name\n1,a,b\n' } }, expected: { jobFails: { code: 'SOURCE_UNREADABLE', reason: /header/i } } },
   {
-    name: 'invalid UTF-8 in a row',
-    input: { object: { key: 'bad-utf8.csv', body: Buffer.concat([Buffer.from('id,name\n1,a\n2,'), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('\n3,c\n')]) } },
+    name: 'invalid UTF-8 in a row of a file declared UTF-8',
+    input: { object: { key: 'bad-utf8.csv', body: Buffer.concat([Buffer.from('id,name\n1,a\n2,'), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('\n3,c\n')]), csv: { encoding: 'utf-8' } } },
+    expected: { completes: { processed: 3, failed: 1, failures: [{ line: 3, reason: /UTF-8/i }] } },
+  },
+  {
+    name: 'a corrupt byte in a UTF-8 file whose other characters are UTF-8: still read as UTF-8, never as Latin-1 mojibake',
+    input: { object: { key: 'mostly-utf8.csv', body: Buffer.concat([Buffer.from('id,name\n1,Zoë\n2,'), Buffer.from([0xc3, 0x28]), Buffer.from('\n3,Jürgen\n')]) } },
     expected: { completes: { processed: 3, failed: 1, failures: [{ line: 3, reason: /UTF-8/i }] } },
   },
   {
@@ -307,10 +313,10 @@ async function runCase(suite: PipelineSuite, rejections: TopicReader, { input, e
   const { api, messaging, sources, jobIds, pipeline } = suite;
 
   if ('object' in input || 'missingObject' in input) {
-    const { key, body, format = 'CSV', schema } = 'object' in input ? input.object : { key: input.missingObject, body: undefined, format: 'CSV' as const, schema: undefined };
+    const { key, body, format = 'CSV', schema, csv } = 'object' in input ? input.object : { key: input.missingObject, body: undefined, format: 'CSV' as const, schema: undefined, csv: undefined };
     const url = body === undefined ? sources.url(key) : await sources.put(key, body);
     const destinationTopic = await createDestinationTopic(messaging, 'catalogue');
-    const jobId = await api.startImport({ sources: [{ url, type: 'object' }], format, destinationTopic, keyField: 'id', ...(schema && { schema }) });
+    const jobId = await api.startImport({ sources: [{ url, type: 'object' }], format, destinationTopic, keyField: 'id', ...(schema && { schema }), ...(csv && { csv }) });
     jobIds.push(jobId);
     const job = await api.waitUntilFinished(jobId, 120_000).catch((error: Error) => {
       throw new Error(`${error.message}\n${explain()}`);

@@ -133,6 +133,8 @@ describe("finding a file's dialect from its first bytes", () => {
     ['plain ASCII', bytesOf('id,name\n1,ann\n'), 'utf-8'],
     ['UTF-8 cut in the middle of a character', bytesOf('id,name\n1,Zoë').subarray(0, -1), 'utf-8'],
     ['Latin-1', Buffer.from('id,name\n1,Zoë\n', 'latin1'), 'windows-1252'],
+    ['UTF-8 with one corrupt byte', Buffer.concat([Buffer.from('id,name\n1,Zoë\n2,'), Buffer.from([0xc3, 0x28])]), 'utf-8'],
+    ['a binary file with NULs', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0xff]), 'utf-8'],
   ])('tells the encoding from %s', (_, sample, encoding) => {
     expect(detectEncoding(sample)).toBe(encoding);
   });

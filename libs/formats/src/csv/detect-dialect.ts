@@ -9,8 +9,11 @@ const linesWeighed = 20;
 
 /**
  * A file's encoding from its first bytes: a byte order mark says it; else UTF-16 shows as a NUL
- * beside most ASCII characters; else valid UTF-8 is UTF-8 (ASCII included), and anything else is
- * read as windows-1252, which decodes every byte (the Latin-1 of most spreadsheet exports).
+ * beside most ASCII characters; else valid UTF-8 is UTF-8 (ASCII included). Bytes that are not
+ * UTF-8 are read as windows-1252, which decodes every byte (the Latin-1 of most spreadsheet
+ * exports), but only when nothing in them is UTF-8's: a UTF-8 file with one corrupt byte keeps its
+ * other characters (and fails that row) rather than turning every one into mojibake, and a file
+ * with a NUL is no text at all (it fails as not UTF-8).
  */
 export function detectEncoding(sample: Uint8Array): CsvEncoding {
   if (sample[0] === 0xef && sample[1] === 0xbb && sample[2] === 0xbf) return 'utf-8';
@@ -25,7 +28,20 @@ export function detectEncoding(sample: Uint8Array): CsvEncoding {
   }
   if (pairs > 0 && nulAtOdd > pairs / 2) return 'utf-16le';
   if (pairs > 0 && nulAtEven > pairs / 2) return 'utf-16be';
-  return isUtf8(withoutCutCharacter(sample)) ? 'utf-8' : 'windows-1252';
+  const start = withoutCutCharacter(sample);
+  if (isUtf8(start) || start.includes(0) || holdsUtf8Sequence(start)) return 'utf-8';
+  return 'windows-1252';
+}
+
+/** Whether any lead byte is followed by the continuation bytes UTF-8 gives it: Latin-1 text almost never pairs them so. */
+function holdsUtf8Sequence(bytes: Uint8Array): boolean {
+  for (let index = 0; index < bytes.length; index++) {
+    const lead = bytes[index]!;
+    const length = lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
+    if (length === 0 || index + length > bytes.length) continue;
+    if (isUtf8(bytes.subarray(index, index + length))) return true;
+  }
+  return false;
 }
 
 /** A sample cut mid-character at its end is still UTF-8: drop a last sequence left incomplete. */
