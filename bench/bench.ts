@@ -16,6 +16,7 @@ import { findKcat, kcatProduce } from './support/kcat';
 import { ensureLibrdkafkaClient, librdkafkaClientVersion } from './support/librdkafka';
 import { compareParsers, type ParserFigure } from './support/parsers';
 import { measureLatency, type LatencyFigures } from './support/read-model';
+import { kb, measureFairness, measureGzip, measurePieceCounts, measurePrefix, scaleVerdicts, type ScaleContext, type ScaleResults } from './support/scale';
 import { ensureBuiltApps, startService, type RunningService } from './support/service';
 import { createTopic, recordsIn, startBenchStack, uploadFile, type BenchStack } from './support/stack';
 import { median, spread, type Spread } from './support/stats';
@@ -37,6 +38,13 @@ interface Mode {
    * for a minute, which would take the quick bench past its 3 minutes on a fresh clone.
    */
   readonly librdkafkaCandidate: boolean;
+  /** The scale section: what each mode measures of it; what it leaves out is printed as skipped. */
+  readonly scale: {
+    readonly pieceCounts: readonly number[];
+    readonly prefixFiles?: number;
+    readonly gzipBytes?: number;
+    readonly fairnessPieces?: number;
+  };
 }
 
 const pieceSizeBytes = 32 * 1024 * 1024;
@@ -49,10 +57,30 @@ function modeOf(argv: string[]): Mode {
   if (runs !== undefined && (!Number.isInteger(runs) || runs < 1)) throw new Error(`--runs must be a whole number ≥ 1, not ${values.runs}`);
   if (values.smoke) {
     // CI: every contender once on a small file, to prove the bench runs; its figures mean little.
-    return { name: 'smoke', rows: 20_000, runs: runs ?? 1, memoryFiles: [{ label: '2 MB', bytes: 2e6 }], latencySeconds: 2, parserRows: 20_000, importTimeoutMs: 120_000, librdkafkaCandidate: true };
+    return {
+      name: 'smoke',
+      rows: 20_000,
+      runs: runs ?? 1,
+      memoryFiles: [{ label: '2 MB', bytes: 2e6 }],
+      latencySeconds: 2,
+      parserRows: 20_000,
+      importTimeoutMs: 120_000,
+      librdkafkaCandidate: true,
+      scale: { pieceCounts: [10, 100] },
+    };
   }
   if (values.quick) {
-    return { name: 'quick', rows: 100_000, runs: runs ?? 3, memoryFiles: [{ label: '10 MB', bytes: 10e6 }], latencySeconds: 5, parserRows: 100_000, importTimeoutMs: 180_000, librdkafkaCandidate: false };
+    return {
+      name: 'quick',
+      rows: 100_000,
+      runs: runs ?? 3,
+      memoryFiles: [{ label: '10 MB', bytes: 10e6 }],
+      latencySeconds: 5,
+      parserRows: 100_000,
+      importTimeoutMs: 180_000,
+      librdkafkaCandidate: false,
+      scale: { pieceCounts: [10, 100, 1_000] },
+    };
   }
   return {
     name: 'full',
@@ -66,6 +94,7 @@ function modeOf(argv: string[]): Mode {
     parserRows: 200_000,
     importTimeoutMs: 600_000,
     librdkafkaCandidate: true,
+    scale: { pieceCounts: [10, 100, 1_000, 10_000], prefixFiles: 10_000, gzipBytes: 1e9, fairnessPieces: 2_000 },
   };
 }
 
@@ -107,6 +136,7 @@ interface Results {
   readonly e2e: E2eFigure[];
   readonly memory: MemoryFigure[];
   readonly latency: LatencyFigures[];
+  readonly scale: ScaleResults;
   readonly skipped: string[];
   /** Measurements that crashed or timed out, with why; the others still run, and the bench exits 1. */
   readonly failed: string[];
@@ -123,6 +153,7 @@ async function main(argv: string[]): Promise<void> {
     e2e: [],
     memory: [],
     latency: [],
+    scale: { points: [], gzip: [], skipped: [] },
     skipped: [],
     failed: [],
   };
@@ -225,6 +256,7 @@ async function main(argv: string[]): Promise<void> {
         await service.stop();
       }
     }
+    await measureScale(stack, mode, { csv: { url: urls.csv, bytes: files.csv.bytes }, dataDir }, attempt, results.scale);
   } finally {
     log('Stopping the stack');
     await stack.stop();
@@ -355,11 +387,11 @@ async function measureConnect(stack: BenchStack, mode: Mode, ndjson: { path: str
   }
 }
 
-async function startBenchService(stack: BenchStack, workers: number): Promise<RunningService> {
+async function startBenchService(stack: BenchStack, workers: number, pieceSize = pieceSizeBytes): Promise<RunningService> {
   // Letters and digits only: it names topics, SQL schemas and a bucket alike.
   const prefix = `w${workers}x${randomBytes(3).toString('hex')}`;
-  log(`Starting import-jobs: API, projector and ${workers} worker process(es)`);
-  const service = await startService({ stackEnv: stack.env, workers, pieceSizeBytes, prefix });
+  log(`Starting import-jobs: API, projector and ${workers} worker process(es), pieces of ${pieceSize.toLocaleString('en')} bytes`);
+  const service = await startService({ stackEnv: stack.env, workers, pieceSizeBytes: pieceSize, prefix });
   try {
     await waitForWorkers(stack, service.pieceWorkersGroup, workers);
     // A first import, untimed: connections, JIT and the producers' registration happen here.
@@ -431,6 +463,40 @@ async function measureReadModel(service: RunningService, mode: Mode, results: Re
   }
 }
 
+/** The scale section: each part the mode asks for in its own attempt, each part it leaves out said so. */
+async function measureScale(
+  stack: BenchStack,
+  mode: Mode,
+  { csv, dataDir }: { readonly csv: { readonly url: string; readonly bytes: number }; readonly dataDir: string },
+  attempt: (what: string, work: () => Promise<void>) => Promise<void>,
+  results: ScaleResults,
+): Promise<void> {
+  const { pieceCounts, prefixFiles, gzipBytes, fairnessPieces } = mode.scale;
+  const context: ScaleContext = { stack, log, csv, importTimeoutMs: mode.importTimeoutMs, startService: (workers, pieceSize) => startBenchService(stack, workers, pieceSize) };
+  const leftOut = `left out of the ${mode.name} bench, which must stay short; the full bench runs it`;
+  await attempt('scale, piece counts', () => measurePieceCounts(context, pieceCounts, results));
+  if (prefixFiles === undefined) results.skipped.push(`scale, a prefix of 10,000 small files: ${leftOut}`);
+  else await attempt('scale, prefix of small files', () => measurePrefix(context, prefixFiles, results));
+  if (gzipBytes === undefined) results.skipped.push(`scale, 1 GB of CSV as one .gz with 1 and 2 workers: ${leftOut}`);
+  else {
+    await attempt('scale, .gz with 1 and 2 workers', async () => {
+      const rows = rowsForBytes(gzipBytes, 'csv');
+      const file = await ensureDatasetFile(join(dataDir, `scale-${rows}.csv.gz`), 'csv', rows, true);
+      const url = await uploadFile(stack.s3, 'bench-data', `scale-${rows}.csv.gz`, file.path);
+      await measureGzip(context, { url, bytes: file.bytes }, results);
+    });
+  }
+  if (fairnessPieces === undefined) results.skipped.push(`scale, a 1-piece job behind a 2,000-piece job: ${leftOut}`);
+  else {
+    await attempt('scale, fairness', async () => {
+      const small = await ensureDatasetFile(join(dataDir, 'fairness-small.csv'), 'csv', 5);
+      const url = await uploadFile(stack.s3, 'bench-data', 'fairness-small.csv', small.path);
+      await measureFairness(context, { url, bytes: small.bytes }, fairnessPieces, results);
+    });
+  }
+  for (const why of results.skipped) log(`Skipped: ${why}`);
+}
+
 function medianPhases(all: readonly Phases[]): Phases {
   const keys = Object.keys(all[0] ?? {}) as (keyof Phases)[];
   return Object.fromEntries(keys.map((key) => [key, median(all.map((phases) => phases[key]))])) as unknown as Phases;
@@ -499,11 +565,38 @@ function renderReport(results: Results): string {
   lines.push('| --- | --- | --- | --- | --- | --- |');
   for (const figure of results.latency) lines.push(`| ${figure.path} | ${figure.requests} | ${figure.p50} | ${figure.p99} | ${figure.max} | ${figure.errors} |`);
 
+  lines.push(...renderScale(results.scale));
+
   lines.push('', '### Parsers, one core, same rows (median)', '');
   lines.push('| parser | how | rows/s | MB/s |');
   lines.push('| --- | --- | --- | --- |');
   for (const figure of results.parsers) lines.push(`| ${figure.parser} | ${figure.how} | ${rate(figure.rows, figure.rows / figure.rowsPerSecond)} | ${figure.mbPerSecond.toFixed(1)} |`);
   return lines.join('\n');
+}
+
+function renderScale(scale: ScaleResults): string[] {
+  const lines = ['', '### Scale: the same rows cut into more pieces, one worker, a fresh service per row', ''];
+  lines.push('| pieces (planned) | rows | seconds | s per piece | events | largest event | largest message | peak RSS of each app |');
+  lines.push('| --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const point of scale.points) {
+    const rss = Object.entries(point.peakRssBytes).map(([app, bytes]) => `${app} ${mb(bytes)}`).join(', ');
+    lines.push(
+      `| ${point.pieces.toLocaleString('en')} (${point.planned.toLocaleString('en')}) | ${point.rows.toLocaleString('en')} | ${point.seconds.toFixed(2)} | ${(point.seconds / Math.max(1, point.planned)).toFixed(4)} | ${point.events.toLocaleString('en')} | ${kb(point.largestEventBytes)} | ${kb(point.largestMessageBytes)} | ${rss} |`,
+    );
+  }
+  if (scale.prefix) {
+    const { files, rows, seconds, events, largestEventBytes } = scale.prefix;
+    lines.push('', `A prefix of ${files.toLocaleString('en')} small files: ${rows.toLocaleString('en')} rows in ${seconds.toFixed(2)} s, ${events.toLocaleString('en')} events, largest ${kb(largestEventBytes)}.`);
+  }
+  for (const figure of scale.gzip) lines.push('', `${mb(figure.bytes)} .gz with ${figure.workers} worker(s): ${figure.rows.toLocaleString('en')} rows in ${figure.seconds.toFixed(2)} s.`);
+  if (scale.fairness) {
+    const { largePieces, largeSeconds, smallSeconds } = scale.fairness;
+    lines.push('', `A 1-piece job submitted behind a ${largePieces.toLocaleString('en')}-piece job: done in ${smallSeconds.toFixed(2)} s (the large job: ${largeSeconds.toFixed(2)} s).`);
+  }
+  lines.push('', '| target | measured | verdict |', '| --- | --- | --- |');
+  for (const { target, measured, verdict } of scaleVerdicts(scale)) lines.push(`| ${target} | ${measured} | ${verdict} |`);
+  if (scale.skipped.length > 0) lines.push('', ...scale.skipped.map((why) => `Skipped: ${why}.`));
+  return lines;
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

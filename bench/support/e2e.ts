@@ -38,6 +38,8 @@ export interface ImportRun {
 
 export interface ImportRequest {
   readonly url: string;
+  /** `prefix`: every object under the URL. Defaults to `object`. */
+  readonly sourceType?: 'object' | 'prefix';
   readonly format: 'CSV' | 'JSON';
   readonly destinationTopic: string;
   readonly schema?: object;
@@ -50,7 +52,7 @@ export async function runImport(api: string, request: ImportRequest, timeoutMs: 
   const response = await fetch(`${api}/v1/imports`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ sources: [{ url: request.url, type: 'object' }], format: request.format, destinationTopic: request.destinationTopic, keyField: 'id', clientToken: request.clientToken, ...(request.schema && { schema: request.schema }) }),
+    body: JSON.stringify({ sources: [{ url: request.url, type: request.sourceType ?? 'object' }], format: request.format, destinationTopic: request.destinationTopic, keyField: 'id', clientToken: request.clientToken, ...(request.schema && { schema: request.schema }) }),
   });
   const accepted = (await response.json()) as { id?: string };
   if (response.status !== 202 || accepted.id === undefined) throw new Error(`POST /v1/imports answered ${response.status}: ${JSON.stringify(accepted)}`);

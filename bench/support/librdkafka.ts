@@ -19,7 +19,8 @@ const packageName = '@confluentinc/kafka-javascript';
 
 /** The folder holding the installed client, installing it when missing; throws when it cannot be built here. */
 export async function ensureLibrdkafkaClient(cacheDir: string, log: (line: string) => void): Promise<string> {
-  const prefix = join(cacheDir, `librdkafka-client-${librdkafkaClientVersion}`);
+  // A native module loads only into the Node ABI it was built for: one build per ABI.
+  const prefix = join(cacheDir, `librdkafka-client-${librdkafkaClientVersion}-abi${process.versions.modules}`);
   const installed = join(prefix, 'node_modules', ...packageName.split('/'));
   if (existsSync(join(installed, 'build', 'Release', 'confluent-kafka-javascript.node'))) return installed;
   log(`Installing ${packageName} ${librdkafkaClientVersion} into the bench's cache (builds librdkafka, once)`);

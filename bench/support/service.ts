@@ -69,9 +69,15 @@ export interface ServiceSettings {
 
 export interface RunningService {
   readonly url: string;
+  /** The SQL schema of the service's event store, to read its events' sizes. */
+  readonly eventStoreSchema: string;
+  /** What every topic of the service's own is named after, to read its messages' sizes. */
+  readonly topicPrefix: string;
   /** The consumer group of the piece workers, whose membership tells when workers have joined. */
   readonly pieceWorkersGroup: string;
   readonly workers: readonly BenchApp[];
+  /** Each running process's highest resident set size so far, by name (api, projector, worker-1, …). */
+  peakRssBytes(): Promise<Record<string, number>>;
   /** Stops one worker and starts a fresh one in its place, so that its peak RSS counts from now. */
   restartWorker(index: number): Promise<void>;
   /** The last lines every process printed, to explain a failure. */
@@ -122,6 +128,8 @@ export async function startService(settings: ServiceSettings): Promise<RunningSe
   }
   return {
     url,
+    eventStoreSchema: env.EVENT_STORE_SCHEMA!,
+    topicPrefix: env.TOPIC_PREFIX!,
     pieceWorkersGroup: `${env.TOPIC_PREFIX}.piece-workers`,
     workers,
     async restartWorker(index) {
@@ -131,6 +139,9 @@ export async function startService(settings: ServiceSettings): Promise<RunningSe
       const fresh = startApp('import-worker', old.process.name, backgroundEnv);
       workers[index] = fresh;
       started[started.indexOf(old)] = fresh;
+    },
+    async peakRssBytes() {
+      return Object.fromEntries(await Promise.all(started.map(async (app) => [app.process.name, await app.peakRssBytes()] as const)));
     },
     recentOutput: () => started.map((app) => app.process.recentOutput()).join('\n\n'),
     async stop() {

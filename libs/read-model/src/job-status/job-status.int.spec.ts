@@ -180,7 +180,7 @@ describe('job-status read model on PostgreSQL', () => {
       expect(await queries.getJob(tenantId, job.jobId)).toMatchObject({
         ...job.expected,
         pieces: { total: 4, completed: 2, failed: 0, cancelled: 0 },
-        pieceStatuses: { 'piece-1': 'completed', 'piece-2': 'completed', 'piece-3': 'pending', 'piece-4': 'pending' },
+        plannedPieces: 4,
         rows: { processed: 20, failed: 0, imported: 20 },
         bytes: { total: 4000, processed: 2000 },
         files: 1,
@@ -480,7 +480,7 @@ function completedJob(tenantId: string, createdAt?: string): JobStream {
     (job, jobId) => ({
       status: 'Completed',
       pieces: { total: 3, completed: 3, failed: 0, cancelled: 0 },
-      pieceStatuses: { 'piece-1': 'completed', 'piece-2': 'completed', 'piece-3': 'completed' },
+      plannedPieces: 3,
       rows: { processed: 30, failed: 4, imported: 26 },
       bytes: { total: 3000, processed: 3000 },
       files: 1,
@@ -522,7 +522,7 @@ function failedJob(tenantId: string, createdAt?: string): JobStream {
     (job) => ({
       status: 'Failed',
       pieces: { total: 2, completed: 1, failed: 1, cancelled: 0 },
-      pieceStatuses: { 'piece-1': 'completed', 'piece-2': 'failed' },
+      plannedPieces: 2,
       rows: { processed: 25, failed: 0, imported: 25 },
       bytes: { total: 2000, processed: 1000 },
       files: 1,
@@ -544,7 +544,7 @@ function cancelledJob(tenantId: string, createdAt?: string): JobStream {
     (job) => ({
       status: 'Cancelled',
       pieces: { total: 0, completed: 0, failed: 0, cancelled: 0 },
-      pieceStatuses: {},
+      plannedPieces: 0,
       rows: { processed: 0, failed: 0, imported: 0 },
       bytes: { total: 0, processed: 0 },
       files: 0,
@@ -566,7 +566,7 @@ function processingJob(tenantId: string, createdAt?: string): JobStream {
     (job) => ({
       status: 'Processing',
       pieces: { total: 4, completed: 1, failed: 0, cancelled: 0 },
-      pieceStatuses: { 'piece-1': 'completed', 'piece-2': 'pending', 'piece-3': 'pending', 'piece-4': 'pending' },
+      plannedPieces: 4,
       rows: { processed: 10, failed: 0, imported: 10 },
       bytes: { total: 4000, processed: 1000 },
       files: 1,

@@ -6,12 +6,14 @@ import {
   parseImportJobEvent,
   type ImportJobDetails,
   type ImportJobEvent,
+  type PieceStatus,
   type StoredImportJobEvent,
 } from '@import-jobs/domain';
 import fc from 'fast-check';
 import { jobEvents, recordedStream, rowFailures } from '../testing/job-events';
 import { projectJobView, type EventMeta, type JobView } from './job-view';
-import { projectJobStream } from './stored-job-events';
+import { KnownPieces, type PieceLedger } from './piece-ledger';
+import { projectJobStream, storedJobEventsOf } from './stored-job-events';
 
 const jobId = 'job-1';
 const job = jobEvents(jobId);
@@ -28,7 +30,7 @@ describe('job view projection', () => {
         status: 'Requested',
         definition: job.definition,
         pieces: { total: 0, completed: 0, failed: 0, cancelled: 0 },
-        pieceStatuses: {},
+        plannedPieces: 0,
         rows: { processed: 0, failed: 0, imported: 0 },
         bytes: { total: 0, processed: 0 },
         files: 0,
@@ -62,7 +64,7 @@ describe('job view projection', () => {
       expect(given(...processing)).toMatchObject({
         status: 'Processing',
         pieces: { total: 3, completed: 0, failed: 0, cancelled: 0 },
-        pieceStatuses: { 'piece-1': 'pending', 'piece-2': 'pending', 'piece-3': 'pending' },
+        plannedPieces: 3,
         files: 1,
         bytes: { total: 3000, processed: 0 },
       });
@@ -121,25 +123,32 @@ describe('job view projection', () => {
   describe('when an event arrives again', () => {
     const stream = [job.requested(), job.planningStarted(), ...job.planned(2), job.pieceCompleted(1), job.pieceCompleted(2), job.completing(), job.completed()];
 
-    it('ignores every event at or below the view revision', () => {
-      const view = given(...stream);
-      stream.forEach((event, revision) => expect(projectJobView(view, current(event), meta(revision))).toBe(view));
+    it('ignores every event at or below the view revision, and records no piece', () => {
+      const pieces = new KnownPieces();
+      const view = givenWith(pieces, ...stream);
+      const recorded = new Recording(pieces);
+      stream.forEach((event, revision) => expect(projectJobView(view, current(event), meta(revision), recorded)).toBe(view));
+      expect(recorded.records).toEqual([]);
     });
 
     it('gives the same view for a stream applied twice', () => {
-      const once = given(...stream);
-      expect(stream.reduce<JobView | null>((view, event, revision) => projectJobView(view, current(event), meta(revision)), once)).toBe(once);
+      const pieces = new KnownPieces();
+      const once = givenWith(pieces, ...stream);
+      expect(stream.reduce<JobView | null>((view, event, revision) => projectJobView(view, current(event), meta(revision), pieces), once)).toBe(once);
     });
 
     it('ignores an older event delivered after a newer one', () => {
-      const view = given(job.requested(), job.planningStarted(), ...job.planned(2));
-      const late = projectJobView(view, current(job.pieceCompleted(1)), meta(1));
+      const pieces = new KnownPieces();
+      const view = givenWith(pieces, job.requested(), job.planningStarted(), ...job.planned(2));
+      const late = projectJobView(view, current(job.pieceCompleted(1)), meta(1), pieces);
       expect(late).toBe(view);
+      expect(pieces.statusOf(jobId, 'piece-1')).toBe('pending');
     });
 
     it('moves its revision and position past an event that changes nothing else', () => {
-      const view = given(job.requested(), job.planningStarted(), ...job.planned(2));
-      expect(projectJobView(view, current(job.pieceCompleted(9)), meta(7))).toMatchObject({ revision: 7, lastPosition: { commit: '107', prepare: '1007' } });
+      const pieces = new KnownPieces();
+      const view = givenWith(pieces, job.requested(), job.planningStarted(), ...job.planned(2));
+      expect(projectJobView(view, current(job.pieceCompleted(9)), meta(7), pieces)).toMatchObject({ revision: 7, lastPosition: { commit: '107', prepare: '1007' } });
     });
   });
 
@@ -158,12 +167,14 @@ describe('job view projection', () => {
     ];
     const aggregate = foldEvents(importJobDecider, stream.flatMap(current)) as ImportJobDetails;
 
-    const view = given(...stream);
+    const pieces = new KnownPieces();
+    const view = givenWith(pieces, ...stream);
 
+    expect([...aggregate.pieces].map(([pieceId]) => pieces.statusOf(jobId, pieceId))).toEqual([...aggregate.pieces.values()]);
     expect(view).toMatchObject({
       status: aggregate.status,
       pieces: aggregate.pieceCounts,
-      pieceStatuses: Object.fromEntries(aggregate.pieces),
+      plannedPieces: aggregate.pieces.size,
       rows: aggregate.rows,
       bytes: aggregate.bytes,
       files: aggregate.files,
@@ -174,6 +185,38 @@ describe('job view projection', () => {
       lastModifiedAt: aggregate.lastModifiedAt,
       completedAt: aggregate.completedAt,
     });
+  });
+
+  it('counts pieces as the aggregate does, whatever piece events the stream holds, with the ledger read only for the pieces each event names', () => {
+    const pieceEvent = fc.tuple(fc.constantFrom('completed', 'failed', 'cancelled', 'planned'), fc.integer({ min: 1, max: 8 }));
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 6 }), fc.array(pieceEvent, { maxLength: 30 }), (planned, later) => {
+        const stream = [
+          job.requested(),
+          job.planningStarted(),
+          ...job.planned(planned),
+          ...later.map(([kind, n]) => {
+            if (kind === 'completed') return job.pieceCompleted(n);
+            if (kind === 'failed') return job.pieceFailed(n);
+            if (kind === 'cancelled') return job.pieceCancelled(n);
+            return job.planned(n)[0]!;
+          }),
+        ];
+        const aggregate = foldEvents(importJobDecider, stream.flatMap(current)) as ImportJobDetails;
+        const pieces = new Recording(new KnownPieces());
+
+        const view = givenWith(pieces, ...stream);
+        const reads = [...pieces.reads];
+
+        expect(view).toMatchObject({ pieces: aggregate.pieceCounts, plannedPieces: aggregate.pieces.size, rows: aggregate.rows, bytes: aggregate.bytes });
+        expect([...aggregate.pieces].map(([pieceId]) => pieces.statusOf(jobId, pieceId))).toEqual([...aggregate.pieces.values()]);
+        const named = stream.flatMap((event) =>
+          event.type === 'PiecesPlanned.v1' ? event.data.pieces.map((piece) => piece.pieceId) : 'pieceId' in event.data ? [event.data.pieceId] : [],
+        );
+        expect(reads.length).toBeLessThanOrEqual(named.length);
+        expect(reads.every((pieceId) => named.includes(pieceId))).toBe(true);
+      }),
+    );
   });
 
   describe('of a plan recorded whole, as older releases recorded it', () => {
@@ -249,6 +292,29 @@ describe('job view projection', () => {
 /** The view after the events, stored in the job's stream each at the next revision from 0. */
 function given(...events: { readonly type: string; readonly data: unknown }[]): JobView | null {
   return projectJobStream(recordedStream(jobId, events));
+}
+
+/** As `given`, with the piece ledger the caller keeps. */
+function givenWith(pieces: PieceLedger, ...events: { readonly type: string; readonly data: unknown }[]): JobView | null {
+  return storedJobEventsOf(recordedStream(jobId, events)).reduce<JobView | null>((view, stored) => projectJobView(view, stored.events, stored.meta, pieces), null);
+}
+
+/** A ledger that notes which pieces were read and recorded. */
+class Recording implements PieceLedger {
+  readonly reads: string[] = [];
+  readonly records: [string, PieceStatus][] = [];
+
+  constructor(private readonly ledger: PieceLedger) {}
+
+  statusOf(job: string, pieceId: string): PieceStatus | undefined {
+    this.reads.push(pieceId);
+    return this.ledger.statusOf(job, pieceId);
+  }
+
+  record(job: string, pieceId: string, status: PieceStatus): void {
+    this.records.push([pieceId, status]);
+    this.ledger.record(job, pieceId, status);
+  }
 }
 
 /** The current events a readable stored event stands for. */

@@ -5,7 +5,8 @@ import type { JobView } from './job-view';
 import { changeNotificationOf, listenForJobViewChanges, type JobViewChangeListener, type JobViewChangeListening } from './job-view-notifications';
 import { inTransaction, migrated, poolOf, type PoolSource } from '@import-jobs/postgres';
 import { migrate, readModelNames, type ReadModelNames } from './schema';
-import { jobIdsOf, projectStoredEvents } from './stored-job-events';
+import { KnownPieces, type PieceEntry } from './piece-ledger';
+import { jobIdsOf, piecesOf, projectStoredEvents, storedJobEventsOf, type StoredJobEvent } from './stored-job-events';
 import type { JobViewFilter, JobViewReader } from './job-view-reader';
 
 export type PostgreSqlJobViewsOptions = PoolSource & {
@@ -28,7 +29,9 @@ export class CheckpointConflictError extends Error {
 
 /**
  * The job-status read model on PostgreSQL: one row per job (the columns queries filter and sort
- * on, the view as json) and one checkpoint row per projection, in one schema.
+ * on, the view as json), one row per planned piece (its status: the guard that counts its result
+ * once) and one checkpoint row per projection, in one schema. Applying an event reads and writes
+ * the rows of the pieces it names and its job's view, whose size does not grow with the pieces.
  */
 export class PostgreSqlJobViews implements JobViewReader {
   readonly schema: string;
@@ -74,11 +77,13 @@ export class PostgreSqlJobViews implements JobViewReader {
     if (last === undefined) return [];
     return inTransaction(this.pool, async (client) => {
       if (!(await this.names.checkpoints.move(client, projection, expected, last.position))) throw new CheckpointConflictError(projection);
-      const jobIds = jobIdsOf(events);
-      if (jobIds.length === 0) return [];
-      const { rows } = await client.query<{ view: JobView }>(`SELECT view FROM ${this.names.jobViews} WHERE job_id = ANY($1::text[])`, [jobIds]);
-      const { views, changes } = projectStoredEvents(new Map(rows.map(({ view }) => [view.jobId, view])), events);
+      const batch = storedJobEventsOf(events);
+      if (batch.length === 0) return [];
+      const { rows } = await client.query<{ view: JobView }>(`SELECT view FROM ${this.names.jobViews} WHERE job_id = ANY($1::text[])`, [jobIdsOf(batch)]);
+      const pieces = await this.readPieces(client, batch);
+      const { views, changes } = projectStoredEvents(new Map(rows.map(({ view }) => [view.jobId, view])), batch, pieces);
       await this.upsert(client, views);
+      await this.writePieces(client, pieces.changes());
       await this.keepChanges(client, changes);
       await this.announce(client, views);
       return views;
@@ -150,6 +155,27 @@ export class PostgreSqlJobViews implements JobViewReader {
         changes.map((view) => view.tenantId),
         changes.map((view) => JSON.stringify(toJobProgress(view))),
       ],
+    );
+  }
+
+  private async readPieces(client: PoolClient, batch: readonly StoredJobEvent[]): Promise<KnownPieces> {
+    const { jobIds, pieceIds } = piecesOf(batch);
+    if (jobIds.length === 0) return new KnownPieces();
+    const { rows } = await client.query<{ jobId: string; pieceId: string; status: PieceEntry['status'] }>(
+      `SELECT p.job_id AS "jobId", p.piece_id AS "pieceId", p.status FROM ${this.names.jobPieces} p
+       JOIN unnest($1::text[], $2::text[]) AS named(job_id, piece_id) ON p.job_id = named.job_id AND p.piece_id = named.piece_id`,
+      [jobIds, pieceIds],
+    );
+    return new KnownPieces(rows);
+  }
+
+  private async writePieces(client: PoolClient, changed: readonly PieceEntry[]): Promise<void> {
+    if (changed.length === 0) return;
+    await client.query(
+      `INSERT INTO ${this.names.jobPieces} (job_id, piece_id, status)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
+       ON CONFLICT (job_id, piece_id) DO UPDATE SET status = EXCLUDED.status`,
+      [changed.map((entry) => entry.jobId), changed.map((entry) => entry.pieceId), changed.map((entry) => entry.status)],
     );
   }
 

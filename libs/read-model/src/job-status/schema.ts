@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { CheckpointTable, convertJsonbColumnsToJson, migrateUnderLock, quotedSchema } from '@import-jobs/postgres';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 
 export interface ReadModelNames {
   readonly schemaName: string;
@@ -8,6 +8,8 @@ export interface ReadModelNames {
   readonly jobViews: string;
   readonly checkpoints: CheckpointTable;
   readonly jobViewChanges: string;
+  /** Each planned piece's status, one row per piece, beside its job's view. */
+  readonly jobPieces: string;
   /** The LISTEN/NOTIFY channel on which committed view changes are announced. */
   readonly channel: string;
 }
@@ -21,6 +23,7 @@ export function readModelNames(schema: string): ReadModelNames {
     jobViews: `${quoted}.job_views`,
     checkpoints: new CheckpointTable(`${quoted}.projection_checkpoints`, 'projection'),
     jobViewChanges: `${quoted}.job_view_changes`,
+    jobPieces: `${quoted}.job_pieces`,
     channel: channelOf(schema),
   };
 }
@@ -67,5 +70,39 @@ export function migrate(pool: Pool, names: ReadModelNames): Promise<void> {
         PRIMARY KEY (job_id, version)
       )`);
     await convertJsonbColumnsToJson(client, names.jobViewChanges, ['progress']);
+    await client.query(`
+      CREATE TABLE IF NOT EXISTS ${names.jobPieces} (
+        job_id text COLLATE "C" NOT NULL,
+        piece_id text COLLATE "C" NOT NULL,
+        status text NOT NULL,
+        PRIMARY KEY (job_id, piece_id)
+      )`);
+    await movePieceStatusesOutOfViews(client, names);
   });
+}
+
+/**
+ * Views stored before the piece ledger held every piece's status (`pieceStatuses`): each moves to
+ * the ledger, and the view keeps its count. A view already moved has no `pieceStatuses`, so a second
+ * run changes nothing (it still reads every view, small once moved). In json, not jsonb, for the
+ * reason the views' table gives.
+ */
+async function movePieceStatusesOutOfViews(client: PoolClient, names: ReadModelNames): Promise<void> {
+  await client.query(`
+    INSERT INTO ${names.jobPieces} (job_id, piece_id, status)
+    SELECT v.job_id, piece.key, piece.value
+    FROM ${names.jobViews} v CROSS JOIN LATERAL json_each_text(v.view -> 'pieceStatuses') AS piece
+    WHERE json_typeof(v.view -> 'pieceStatuses') = 'object'
+    ON CONFLICT (job_id, piece_id) DO NOTHING`);
+  await client.query(`
+    UPDATE ${names.jobViews} v
+    SET view = (
+      SELECT json_object_agg(field.key, field.value)
+      FROM (
+        SELECT key, value FROM json_each(v.view) WHERE key NOT IN ('pieceStatuses', 'plannedPieces')
+        UNION ALL
+        SELECT 'plannedPieces', to_json((SELECT count(*) FROM json_object_keys(v.view -> 'pieceStatuses')))
+      ) AS field
+    )
+    WHERE json_typeof(v.view -> 'pieceStatuses') = 'object'`);
 }

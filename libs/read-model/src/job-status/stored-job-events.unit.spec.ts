@@ -1,7 +1,9 @@
 import { importJobStreamId, type StoredImportJobEvent } from '@import-jobs/domain';
 import type { JsonObject, RecordedEvent } from '@import-jobs/event-store';
 import { jobEvents, recordedStream } from '../testing/job-events';
-import { projectStoredEvents } from './stored-job-events';
+import type { JobView } from './job-view';
+import { KnownPieces } from './piece-ledger';
+import { projectStoredEvents, storedJobEventsOf, type ProjectedBatch } from './stored-job-events';
 
 describe('projecting stored events', () => {
   const [a, b] = ['job-a', 'job-b'];
@@ -11,7 +13,7 @@ describe('projecting stored events', () => {
     const [jobA, jobB] = [jobEvents(a), jobEvents(b)];
     const batch = [stored(a, 0, jobA.requested()), stored(b, 0, jobB.requested()), stored(a, 1, jobA.planningStarted()), stored(b, 1, jobB.cancelling()), stored(b, 2, jobB.cancelled())];
 
-    const { views, changes } = projectStoredEvents(new Map(), batch);
+    const { views, changes } = project(new Map(), batch);
 
     expect(views.map((view) => [view.jobId, view.status, view.revision])).toEqual([
       [a, 'Planning', 1],
@@ -29,9 +31,9 @@ describe('projecting stored events', () => {
   it('returns no view for a batch that was applied already', () => {
     const job = jobEvents(a);
     const batch = [stored(a, 0, job.requested()), stored(a, 1, job.planningStarted())];
-    const [view] = projectStoredEvents(new Map(), batch).views;
+    const [view] = project(new Map(), batch).views;
 
-    expect(projectStoredEvents(new Map([[a, view!]]), batch)).toEqual({ views: [], changes: [] });
+    expect(project(new Map([[a, view!]]), batch)).toEqual({ views: [], changes: [] });
   });
 
   it('passes over events of other kinds and job events outside their job stream', () => {
@@ -39,7 +41,7 @@ describe('projecting stored events', () => {
     const foreign: RecordedEvent = { ...stored(a, 0, job.requested()), type: 'MarkerWritten', streamId: 'markers' };
     const misplaced: RecordedEvent = { ...stored(a, 0, job.requested()), streamId: importJobStreamId(b) };
 
-    expect(projectStoredEvents(new Map(), [foreign, misplaced])).toEqual({ views: [], changes: [] });
+    expect(project(new Map(), [foreign, misplaced])).toEqual({ views: [], changes: [] });
   });
 
   it('passes over an event it cannot read, as the side that decides folds the job without it', () => {
@@ -48,7 +50,7 @@ describe('projecting stored events', () => {
     const unreadable = { ...completed, data: { ...completed.data, rowsProcessed: -1 } };
     const stream = recordedStream(a, [job.requested(), job.planningStarted(), ...job.planned(1), unreadable, job.pieceCompleted(1, { step: 9 })]);
 
-    const [view] = projectStoredEvents(new Map(), stream).views;
+    const [view] = project(new Map(), stream).views;
 
     expect(view).toMatchObject({ revision: 5, pieces: { completed: 1 }, rows: { processed: 10 }, lastModifiedAt: job.at(9) });
   });
@@ -57,15 +59,24 @@ describe('projecting stored events', () => {
     const job = jobEvents(a);
     const stream = recordedStream(a, [job.requested(), job.planningStarted(), job.plannedWhole(2)]);
 
-    const { views, changes } = projectStoredEvents(new Map(), stream);
+    const pieces = new KnownPieces();
+    const { views, changes } = project(new Map(), stream, pieces);
 
     expect(changes.map((view) => [view.status, view.revision])).toEqual([
       ['Requested', 0],
       ['Planning', 1],
       ['Processing', 2],
     ]);
-    expect(views[0]).toMatchObject({ pieces: { total: 2 }, pieceStatuses: { 'piece-1': 'pending', 'piece-2': 'pending' }, bytes: { total: 2000 } });
+    expect(views[0]).toMatchObject({ pieces: { total: 2 }, plannedPieces: 2, bytes: { total: 2000 } });
+    expect(pieces.changes()).toEqual([
+      { jobId: a, pieceId: 'piece-1', status: 'pending' },
+      { jobId: a, pieceId: 'piece-2', status: 'pending' },
+    ]);
   });
+
+  function project(current: ReadonlyMap<string, JobView>, events: readonly RecordedEvent[], pieces = new KnownPieces()): ProjectedBatch {
+    return projectStoredEvents(current, storedJobEventsOf(events), pieces);
+  }
 
   function stored(jobId: string, revision: number, event: StoredImportJobEvent): RecordedEvent {
     prepare += 1n;
