@@ -37,7 +37,8 @@ function holdWorkItems(pipeline: PipelineApp) {
 
 describe('worker processes killed or stopped mid-job', () => {
   const workers: AppProcess[] = [];
-  const suite = usePipelineSuite({ pieceSizeBytes, module: ApiAndProjectorModule, closeBeforeApp: () => killAll(workers) });
+  // No turns: the job's work items are held back and let out by the test, so the whole plan goes out at once.
+  const suite = usePipelineSuite({ pieceSizeBytes, maxPiecesOutPerJob: 10_000, module: ApiAndProjectorModule, closeBeforeApp: () => killAll(workers) });
 
   beforeAll(async () => {
     await ensureAppBuilt();

@@ -1,13 +1,14 @@
 import { Inject, Injectable, Module } from '@nestjs/common';
 import type { EventStore } from '@import-jobs/event-store';
 import type { ObjectStore } from '@import-jobs/sources';
-import type { ImportJobTopics, Messaging } from '@import-jobs/messaging';
+import type { Messaging } from '@import-jobs/messaging';
+import type { ImportJobTopics } from '@import-jobs/application/messages';
 import { AttemptLedger } from '@import-jobs/retry';
 import { jobStatusProjectionName, startJobStatusProjector, type PostgreSqlJobViews } from '@import-jobs/read-model';
 import type { ServiceConfig } from '@import-jobs/application/config/service-config';
-import { EVENT_STORE, IMPORT_JOB_COMMANDS, JOB_VIEWS, LOG, MESSAGING, OBJECT_STORE, SERVICE_CONFIG, TOPICS } from '@import-jobs/application/di-tokens';
+import { EVENT_STORE, IMPORT_JOB_STREAMS, JOB_VIEWS, LOG, MESSAGING, OBJECT_STORE, SERVICE_CONFIG, TOPICS } from '@import-jobs/application/di-tokens';
 import { startFinisher } from '@import-jobs/application/finish-import/finisher';
-import type { ImportJobCommands } from '@import-jobs/application/import-job/import-job-commands';
+import type { ImportJobStreams } from '@import-jobs/application/import-job/import-job-streams';
 import { startPlanner } from '@import-jobs/application/plan-import/planner';
 import { startJobEventsPublisher } from '@import-jobs/application/publish-job-events/job-events-publisher';
 import type { Log } from '@import-jobs/application/shared/log';
@@ -35,7 +36,7 @@ class ProjectorTasks extends BackgroundTasks {
     @Inject(MESSAGING) private readonly messaging: Messaging,
     @Inject(TOPICS) private readonly topics: ImportJobTopics,
     @Inject(OBJECT_STORE) private readonly objectStore: ObjectStore,
-    @Inject(IMPORT_JOB_COMMANDS) private readonly commands: ImportJobCommands,
+    @Inject(IMPORT_JOB_STREAMS) private readonly commands: ImportJobStreams,
   ) {
     super(log);
   }
@@ -54,6 +55,7 @@ class ProjectorTasks extends BackgroundTasks {
             producer: messaging.producer,
             topics,
             targetPieceBytes: config.pieceSizeBytes,
+            maxPiecesOutPerJob: config.maxPiecesOutPerJob,
             subscriptionId: 'plan-import',
             log,
             attempts: this.plannerAttempts,

@@ -52,6 +52,7 @@ export async function startPipelineApp({
   allowedBuckets,
   maxDecompressedBytes,
   tenantGrants,
+  maxPiecesOutPerJob,
 }: {
   pieceSizeBytes: number;
   module?: Type<unknown>;
@@ -71,6 +72,8 @@ export async function startPipelineApp({
   maxDecompressedBytes?: number;
   /** The YAML of this app's `TENANT_GRANTS_FILE`; the open mode when absent. */
   tenantGrants?: string;
+  /** `MAX_PIECES_OUT_PER_JOB` for this app; the service's default when absent. */
+  maxPiecesOutPerJob?: number;
 }): Promise<PipelineApp> {
   // The harness's servers: read here so that running outside jest's int project fails clearly.
   for (const name of ['KAFKA_BROKERS', 'DATABASE_URL', 'S3_ENDPOINT', 'S3_REGION', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY']) harnessEnv(name);
@@ -99,6 +102,7 @@ export async function startPipelineApp({
     ALLOWED_BUCKETS: allowedBuckets === undefined ? '' : allowedBuckets.join(','),
     MAX_DECOMPRESSED_BYTES: maxDecompressedBytes === undefined ? '' : String(maxDecompressedBytes),
     TENANT_GRANTS_FILE: tenantGrants === undefined ? '' : await writtenToFile(`grants-${suffix}.yaml`, tenantGrants),
+    MAX_PIECES_OUT_PER_JOB: maxPiecesOutPerJob === undefined ? '' : String(maxPiecesOutPerJob),
   });
   const log = ServiceLog.capture();
   const { app, url } = await startHttpApp(module, { logDestination: log });

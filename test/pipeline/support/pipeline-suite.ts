@@ -28,6 +28,8 @@ export interface PipelineSuiteOptions {
   readonly rateLimitPerMinute?: number;
   /** The app's `MAX_RUNNING_JOBS_PER_TENANT`; no quota when absent. */
   readonly maxRunningJobsPerTenant?: number;
+  /** The app's `MAX_PIECES_OUT_PER_JOB`; the service's default when absent. */
+  readonly maxPiecesOutPerJob?: number;
   /** The app's `UPLOAD_TTL_SECONDS`; the service's default when absent. */
   readonly uploadTtlSeconds?: number;
   /** The app's `ALLOWED_BUCKETS`; any bucket when absent. */

@@ -48,6 +48,8 @@ export interface ServiceConfig {
   readonly maxProgressStreamsPerTenant: number;
   readonly reportLinkTtlSeconds: number;
   readonly pieceSizeBytes: number;
+  /** The most pieces of one job out on the pieces topic at once: a job waits behind no more of another's. */
+  readonly maxPiecesOutPerJob: number;
   readonly defaultMaxFailedRowRatio: number;
   /** Buckets a job may read; empty allows any bucket the credentials reach. */
   readonly allowedBuckets: readonly string[];
@@ -78,7 +80,7 @@ export const serviceSettings = {
     'READ_MODEL_SCHEMA', 'S3_ENDPOINT', 'S3_REGION', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'REPORTS_BUCKET',
     'UPLOADS_BUCKET', 'MAX_UPLOAD_BYTES', 'MAX_DECOMPRESSED_BYTES', 'RATE_LIMIT_PER_MINUTE', 'REPORT_LINK_TTL_SECONDS',
     'UPLOAD_TTL_SECONDS', 'MAX_RUNNING_JOBS_PER_TENANT', 'QUOTA_RETRY_AFTER_SECONDS', 'MAX_PROGRESS_STREAMS_PER_TENANT',
-    'PIECE_SIZE_BYTES', 'MAX_FAILED_ROW_RATIO', 'ALLOWED_BUCKETS', 'DEFAULT_TENANT', 'API_KEYS', 'API_KEYS_FILE', 'TENANT_GRANTS_FILE',
+    'PIECE_SIZE_BYTES', 'MAX_PIECES_OUT_PER_JOB', 'MAX_FAILED_ROW_RATIO', 'ALLOWED_BUCKETS', 'DEFAULT_TENANT', 'API_KEYS', 'API_KEYS_FILE', 'TENANT_GRANTS_FILE',
   ],
 } as const;
 
@@ -218,6 +220,7 @@ export function loadServiceConfig(env: Env = process.env): ServiceConfig {
     maxProgressStreamsPerTenant: number('MAX_PROGRESS_STREAMS_PER_TENANT', 20, { min: 0, max: 100_000, integer: true }),
     reportLinkTtlSeconds: number('REPORT_LINK_TTL_SECONDS', 3600, { min: 60, max: 604800, integer: true }),
     pieceSizeBytes: number('PIECE_SIZE_BYTES', 32 * 1024 * 1024, { min: 1024, max: 1024 ** 3, integer: true }),
+    maxPiecesOutPerJob: number('MAX_PIECES_OUT_PER_JOB', 8, { min: 1, max: 10_000, integer: true }),
     defaultMaxFailedRowRatio: number('MAX_FAILED_ROW_RATIO', 1, { min: 0, max: 1, integer: false }),
     allowedBuckets: list('ALLOWED_BUCKETS'),
     defaultTenant: text('DEFAULT_TENANT', 'default'),

@@ -11,6 +11,7 @@ describe('service configuration', () => {
       s3: { region: 'us-east-1' },
       reportsBucket: 'import-jobs-reports',
       pieceSizeBytes: 32 * 1024 * 1024,
+      maxPiecesOutPerJob: 8,
       defaultMaxFailedRowRatio: 1,
       allowedBuckets: [],
     });
@@ -56,6 +57,12 @@ describe('service configuration', () => {
       'DATABASE_URL is required',
       'MAX_FAILED_ROW_RATIO must be a number from 0 to 1, not "2"',
     ]);
+  });
+
+  it('takes the most pieces a job may have out at once as a whole number of at least one', () => {
+    expect(loadServiceConfig({ ...minimal, MAX_PIECES_OUT_PER_JOB: '32' }).maxPiecesOutPerJob).toBe(32);
+    expect(problemsOf({ ...minimal, MAX_PIECES_OUT_PER_JOB: '0' })).toEqual(['MAX_PIECES_OUT_PER_JOB must be a whole number from 1 to 10000, not "0"']);
+    expect(problemsOf({ ...minimal, MAX_PIECES_OUT_PER_JOB: '2.5' })).toEqual(['MAX_PIECES_OUT_PER_JOB must be a whole number from 1 to 10000, not "2.5"']);
   });
 });
 

@@ -1,8 +1,9 @@
-import { assertNever, DomainError, parseJobStreamEvent, type JobFailureReason } from '@import-jobs/domain';
+import { assertNever, DomainError, nothingOut, parseJobStreamEvent, type ImportJobEvent, type JobFailureReason, type PiecesOut } from '@import-jobs/domain';
 import { runCheckpointedSubscription, type EventStore, type RecordedEvent } from '@import-jobs/event-store';
-import { quoted, type ImportJobTopics, type MessageProducer } from '@import-jobs/messaging';
+import { quoted, type MessageProducer } from '@import-jobs/messaging';
+import { type ImportJobTopics } from '../messages';
 import { ObjectChangedError, ObjectStoreError, type ObjectStore } from '@import-jobs/sources';
-import type { ImportJobCommands } from '../import-job/import-job-commands';
+import type { ImportJobStreams } from '../import-job/import-job-streams';
 import { consoleLog, type Log } from '../shared/log';
 import { isMarkedRetriable, retry, type AttemptLedger, type RetryPolicy } from '@import-jobs/retry';
 import { failPlanning, planImport, type PlanImportOutcome } from './plan-import';
@@ -16,11 +17,13 @@ export const defaultPlannerRetryPolicy: RetryPolicy = { attempts: 5, baseDelayMs
 
 export interface PlannerOptions {
   readonly store: EventStore;
-  readonly commands: ImportJobCommands;
+  readonly commands: ImportJobStreams;
   readonly objectStore: ObjectStore;
   readonly producer: MessageProducer;
   readonly topics: Pick<ImportJobTopics, 'pieces'>;
   readonly targetPieceBytes: number;
+  /** The most pieces of one job out on the pieces topic at once: another job's pieces wait behind no more. */
+  readonly maxPiecesOutPerJob: number;
   readonly subscriptionId: string;
   readonly retry?: RetryPolicy;
   readonly log?: Log;
@@ -41,9 +44,19 @@ export interface Planner {
 
 /**
  * Flow step 2: a checkpointed subscription that plans each requested job (`ImportRequested`) and
- * publishes the work items of each planned one (`ImportPlanned`, which follows the plan's chunks).
- * Publishing on the stored event, not straight after planning, means a crash between the two still
- * publishes: the event is delivered again until the checkpoint moves past it.
+ * publishes the work items of each planned one in turns (`piecesInTurn`): the first ones on
+ * `ImportPlanned` (which follows the plan's chunks), then one more for each of its pieces settled,
+ * so that no job has more than `maxPiecesOutPerJob` pieces waiting on the shared pieces topic, and
+ * a job requested after a large one waits behind that many of its pieces, not behind all of them.
+ * Publishing on the stored events, not straight after planning or recording, means a crash between
+ * the two still publishes: the event is delivered again until the checkpoint moves past it.
+ *
+ * A cancelling job's pieces never sent are cancelled at once, by the planner itself, and those of
+ * its turn settled by the workers.
+ *
+ * What each job has out is remembered in memory only, and forgotten when the job leaves its
+ * processing (or cancelling) state: a planner started again sends each job's current turn once more
+ * on its next event, and a piece sent twice is claimed by one copy and counted once.
  *
  * Planning is sequential per planner instance: the subscription hands over one event at a time,
  * and a job's objects are read one after another, so one large job delays the jobs requested after
@@ -57,6 +70,10 @@ export function startPlanner(options: PlannerOptions): Planner {
   const { store, commands, subscriptionId, targetPieceBytes, log = consoleLog } = options;
   if (!Number.isSafeInteger(targetPieceBytes) || targetPieceBytes <= 0) {
     throw new RangeError(`targetPieceBytes must be a positive integer, not ${targetPieceBytes}`);
+  }
+  const { maxPiecesOutPerJob } = options;
+  if (!Number.isSafeInteger(maxPiecesOutPerJob) || maxPiecesOutPerJob <= 0) {
+    throw new RangeError(`maxPiecesOutPerJob must be a positive integer, not ${maxPiecesOutPerJob}`);
   }
   const policy = options.retry ?? defaultPlannerRetryPolicy;
   const stopping = new AbortController();
@@ -75,10 +92,42 @@ export function startPlanner(options: PlannerOptions): Planner {
     report(log, jobId, outcome);
   };
 
-  const publish = async (jobId: string): Promise<void> => {
-    const outcome = await withRetries(() => publishPieces(jobId, options), isMarkedRetriable);
-    if (outcome.kind === 'published') log.info('Published the pieces of an import job', { jobId, pieces: outcome.pieces });
-    else log.info('Published no pieces', { jobId, reason: outcome.reason });
+  const piecesOut = new Map<string, PiecesOut>();
+  const publish = async (jobId: string, on: 'planned' | 'settled' | 'cancelling'): Promise<void> => {
+    const sent = piecesOut.get(jobId) ?? nothingOut;
+    const outcome = await withRetries(() => publishPieces(jobId, sent, options), isMarkedRetriable);
+    if (outcome.kind === 'skipped') {
+      piecesOut.delete(jobId);
+      if (on === 'planned') log.info('Published no pieces', { jobId, reason: outcome.reason });
+      return;
+    }
+    piecesOut.set(jobId, outcome.sent);
+    if (on === 'planned') log.info('Published the first pieces of an import job', { jobId, pieces: outcome.pieces });
+    else if (outcome.pieces > 0) log.debug('Published the next pieces of an import job', { jobId, pieces: outcome.pieces });
+    if (outcome.cancelled > 0) log.info('Cancelled the pieces of an import job never sent', { jobId, pieces: outcome.cancelled });
+  };
+
+  const onJobEvent = async (event: ImportJobEvent): Promise<void> => {
+    switch (event.type) {
+      case 'ImportRequested.v1':
+        return plan(event.data.jobId);
+      case 'ImportPlanned.v2':
+        return publish(event.data.jobId, 'planned');
+      case 'PieceCompleted.v1':
+      case 'PieceFailed.v1':
+      case 'PieceCancelled.v1':
+        return publish(event.data.jobId, 'settled');
+      case 'ImportCancelling.v1':
+        return publish(event.data.jobId, 'cancelling');
+      // The job takes no more turns: its memory goes, whatever pieces are still out.
+      case 'ImportCompleting.v1':
+      case 'ImportFailing.v1':
+      case 'ImportCancelled.v1':
+        piecesOut.delete(event.data.jobId);
+        return;
+      default:
+        return;
+    }
   };
 
   const subscription = runCheckpointedSubscription(store, {
@@ -87,10 +136,7 @@ export function startPlanner(options: PlannerOptions): Planner {
     onEvent: async (recorded: RecordedEvent) => {
       const parsed = parseJobStreamEvent(recorded);
       // Streams planned before plans were chunked hold ImportPlanned.v1, read as a chunk and ImportPlanned.v2.
-      for (const event of parsed.kind === 'event' ? parsed.events : []) {
-        if (event.type === 'ImportRequested.v1') await plan(event.data.jobId);
-        else if (event.type === 'ImportPlanned.v2') await publish(event.data.jobId);
-      }
+      for (const event of parsed.kind === 'event' ? parsed.events : []) await onJobEvent(event);
     },
     // One job that cannot be planned or published (a bug its input triggers, a work item the
     // broker refuses) fails, with the reason, instead of holding every job requested after it.
@@ -98,7 +144,8 @@ export function startPlanner(options: PlannerOptions): Planner {
       const parsed = parseJobStreamEvent(recorded);
       if (parsed.kind !== 'event') return;
       const { jobId } = parsed.stored.data;
-      const reason = { code: 'PLANNING_FAILED' as const, message: quoted(`the job could not be planned in ${attempts} attempts: ${messageOf(error)}`) };
+      const what = parsed.stored.type === 'ImportRequested.v1' ? 'planned' : 'published';
+      const reason = { code: 'PLANNING_FAILED' as const, message: quoted(`the job could not be ${what} in ${attempts} attempts: ${messageOf(error)}`) };
       report(log, jobId, await failPlanning(jobId, reason, commands));
     },
   });

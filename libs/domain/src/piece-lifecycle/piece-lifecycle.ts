@@ -47,18 +47,63 @@ export function admitPiece(job: ImportJob, pieceId: string, isAsPlanned: (planne
   return job.status === 'Processing' ? 'import' : 'skip';
 }
 
-export type WorkToPublish = { readonly kind: 'publish'; readonly work: readonly PlannedWork[] } | { readonly kind: 'skip'; readonly status: ImportJob['status'] };
+/**
+ * What a job's publisher remembers of the job's turn: the pieces it sent out and has not seen
+ * settle yet, and the plan position from which it looks for the next pending pieces to send. Every
+ * pending piece before `next` is among `out`. A publisher that remembers nothing (just started, or
+ * restarted) starts from `nothingOut`, and so sends the job's current turn again: safe, since a piece
+ * is claimed by one copy of its work item and its result counted once.
+ */
+export interface PiecesOut {
+  readonly out: readonly string[];
+  readonly next: number;
+}
+
+export const nothingOut: PiecesOut = { out: [], next: 0 };
+
+export type PiecesInTurn =
+  | { readonly kind: 'turn'; readonly work: readonly PlannedWork[]; readonly cancel: readonly string[]; readonly sent: PiecesOut }
+  | { readonly kind: 'skip'; readonly status: ImportJob['status'] };
 
 /**
- * The work items a planned job sends out: one per piece still pending. A cancelling job still gets
- * its pieces, since each must be settled (as cancelled) before the job can end; a job failing or
- * over gets none. Asking again after a crash sends the pending ones again, which is safe: a piece
- * is claimed by one copy and its result counted once.
+ * What a planned job does now: its turn is its first `maxOut` pending pieces in plan order, and
+ * `work` those of them not sent yet (`sent` is then what the publisher remembers). Jobs share the
+ * workers in the order their work items reach the topic: with at most `maxOut` of a job's pieces
+ * out at once, released as they settle, a job of thousands of pieces holds another job's first
+ * piece back by at most `maxOut` pieces, not by its whole backlog. A job failing or over sends
+ * nothing.
+ *
+ * A cancelling job still sends its turn, to be settled by workers (a piece in flight finishes, the
+ * others are settled as cancelled), and `cancel` names every pending piece after the turn, for the
+ * publisher to settle as cancelled itself: a piece never sent need not wait its turn on the topic to
+ * be cancelled. Only pieces after the turn, since those were never sent: a pending piece, once in its
+ * job's turn, stays in it until it settles (only pieces before it can settle meanwhile). That holds
+ * for one `maxOut`: a piece sent under a larger one (before a restart that lowered it) may be
+ * cancelled here while a worker imports it, and its records delivered though it counts as cancelled.
+ *
+ * The publisher's memory (`PiecesOut`), not a search of the plan, finds the turn: the search would
+ * cost the whole plan for each piece settled, n² over a job of n pieces. From the memory it costs
+ * `maxOut` look-ups and a scan from `next` that, over the job's life, passes each piece once.
  */
-export function workToPublish(job: ImportJob): WorkToPublish {
+export function piecesInTurn(job: ImportJob, { out, next }: PiecesOut, maxOut: number): PiecesInTurn {
   if (job.status !== 'Processing' && job.status !== 'Cancelling') return { kind: 'skip', status: job.status };
-  const pending = (job.plan ?? []).filter((piece) => job.pieces.get(piece.pieceId) === 'pending');
-  return { kind: 'publish', work: pending.map((piece) => plannedWorkOf(job, piece)) };
+  const plan = job.plan ?? [];
+  const isPending = (piece: PieceSpec) => job.pieces.get(piece.pieceId) === 'pending';
+  const stillOut = out.filter((pieceId) => job.pieces.get(pieceId) === 'pending');
+  const due: PieceSpec[] = [];
+  let position = next;
+  while (position < plan.length && stillOut.length + due.length < maxOut) {
+    const piece = plan[position]!;
+    if (isPending(piece)) due.push(piece);
+    position += 1;
+  }
+  const cancel = job.status === 'Cancelling' ? plan.slice(position).filter(isPending) : [];
+  return {
+    kind: 'turn',
+    work: due.map((piece) => plannedWorkOf(job, piece)),
+    cancel: cancel.map((piece) => piece.pieceId),
+    sent: { out: [...stillOut, ...due.map((piece) => piece.pieceId)], next: job.status === 'Cancelling' ? plan.length : position },
+  };
 }
 
 /** A job every piece of which has settled, waiting for its report and its one terminal event. */

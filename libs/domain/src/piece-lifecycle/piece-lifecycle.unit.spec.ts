@@ -2,7 +2,18 @@ import { foldEvents } from '../decider';
 import { importJobDecider } from '../import-job/decide';
 import type { ImportDefinition } from '../import-job/definition';
 import type { ImportJobEvent, PieceSpec } from '../import-job/events';
-import { admitPiece, failureListsToReport, needsFinishing, pieceClaimed, pieceClaimStreamId, workToPublish, type PlannedWork } from './piece-lifecycle';
+import { PieceStatuses } from '../import-job/piece-statuses';
+import {
+  admitPiece,
+  failureListsToReport,
+  needsFinishing,
+  nothingOut,
+  pieceClaimed,
+  pieceClaimStreamId,
+  piecesInTurn,
+  type PiecesInTurn,
+  type PlannedWork,
+} from './piece-lifecycle';
 
 const jobId = 'job-7';
 const definition: ImportDefinition = {
@@ -61,24 +72,114 @@ describe('piece lifecycle', () => {
     });
   });
 
-  describe('publishing work items', () => {
-    it('publishes every piece still pending, in plan order', () => {
-      const decision = workToPublish(given(requested(), ...planned(3), completed(2)));
-      expect(decision).toMatchObject({ kind: 'publish' });
-      expect(decision.kind === 'publish' && decision.work.map((work) => work.piece.pieceId)).toEqual(['piece-1', 'piece-3']);
+  describe("taking a job's turns", () => {
+    const idsOf = (decision: PiecesInTurn) => (decision.kind === 'turn' ? decision.work.map((work) => work.piece.pieceId) : decision);
+    const sentBy = (decision: PiecesInTurn) => {
+      if (decision.kind !== 'turn') throw new Error(`the job is ${decision.status}`);
+      return decision.sent;
+    };
+
+    it('sends the first pieces still pending, in plan order, up to the most a job may have out', () => {
+      const decision = piecesInTurn(given(requested(), ...planned(6), completed(2)), nothingOut, 3);
+      expect(idsOf(decision)).toEqual(['piece-1', 'piece-3', 'piece-4']);
+      expect(decision).toMatchObject({ sent: { out: ['piece-1', 'piece-3', 'piece-4'], next: 4 } });
     });
 
-    it("publishes a cancelling job's pending pieces, each to be settled as cancelled", () => {
-      const decision = workToPublish(given(requested(), ...planned(2), cancelling()));
-      expect(decision.kind === 'publish' && decision.work.map((work) => work.piece.pieceId)).toEqual(['piece-1', 'piece-2']);
+    it('sends the whole work of each piece, as planned', () => {
+      const decision = piecesInTurn(given(requested(), ...planned(2)), nothingOut, 1);
+      expect(decision).toMatchObject({ work: [{ jobId, tenantId: 'tenant-a', format: 'JSON', keyField: 'id', schema: { type: 'object' }, piece: piece(1) }] });
+    });
+
+    it('sends nothing more while its pieces out have not settled', () => {
+      const job = given(requested(), ...planned(6));
+      const sent = sentBy(piecesInTurn(job, nothingOut, 3));
+      expect(piecesInTurn(job, sent, 3)).toEqual({ kind: 'turn', work: [], cancel: [], sent });
+    });
+
+    it('sends the next pending piece for each piece settled, whichever settled', () => {
+      const sent = sentBy(piecesInTurn(given(requested(), ...planned(6)), nothingOut, 3));
+      const after = given(requested(), ...planned(6), completed(2), failed(3));
+      expect(piecesInTurn(after, sent, 3)).toMatchObject({
+        work: [{ piece: piece(4) }, { piece: piece(5) }],
+        sent: { out: ['piece-1', 'piece-4', 'piece-5'], next: 5 },
+      });
+    });
+
+    it('sends the current turn again when it remembers nothing, as after a restart', () => {
+      expect(idsOf(piecesInTurn(given(requested(), ...planned(6), completed(1), completed(3)), nothingOut, 2))).toEqual(['piece-2', 'piece-4']);
+    });
+
+    it('never has more pieces out than allowed, and sends every piece once, in whatever order they settle', () => {
+      const pieces = 50;
+      const maxOut = 4;
+      let job = given(requested(), ...planned(pieces));
+      let remembered = nothingOut;
+      const sent: string[] = [];
+      const unsettled = new Set<string>();
+      // A fixed, scattered order of settling: the newest piece out, then the oldest, in turn.
+      for (let round = 0; sent.length < pieces || unsettled.size > 0; round++) {
+        const decision = piecesInTurn(job, remembered, maxOut);
+        for (const work of decision.kind === 'turn' ? decision.work : []) {
+          sent.push(work.piece.pieceId);
+          unsettled.add(work.piece.pieceId);
+        }
+        remembered = sentBy(decision);
+        expect(unsettled.size).toBeLessThanOrEqual(maxOut);
+        const order = [...unsettled];
+        const settling = round % 2 === 0 ? order.at(-1)! : order[0]!;
+        unsettled.delete(settling);
+        job = importJobDecider.evolve(job, round % 3 === 0 ? failed(Number(settling.slice('piece-'.length))) : completed(Number(settling.slice('piece-'.length))));
+      }
+      expect([...sent].sort()).toEqual(Array.from({ length: pieces }, (_, index) => `piece-${index + 1}`).sort());
+    });
+
+    it('looks at each piece a bounded number of times over the life of a job of 10,000 pieces, not the whole plan per turn', () => {
+      const pieces = 10_000;
+      const maxOut = 8;
+      let job = given(requested(), ...planned(pieces));
+      let remembered = nothingOut;
+      const spy = jest.spyOn(PieceStatuses.prototype, 'get');
+      let lookUps = 0;
+      try {
+        for (let settled = 1; settled <= pieces; settled++) {
+          const before = spy.mock.calls.length;
+          const decision = piecesInTurn(job, remembered, maxOut);
+          lookUps += spy.mock.calls.length - before;
+          remembered = sentBy(decision);
+          job = importJobDecider.evolve(job, completed(settled));
+        }
+      } finally {
+        spy.mockRestore();
+      }
+      // Each turn looks at the pieces out, and each piece is looked at once more as it enters its turn.
+      expect(lookUps).toBeLessThanOrEqual(pieces * maxOut + pieces);
+    });
+
+    it("sends a cancelling job's turn, each piece to be settled by a worker, and cancels at once every pending piece after it", () => {
+      const decision = piecesInTurn(given(requested(), ...planned(6), completed(4), cancelling()), nothingOut, 2);
+      expect(idsOf(decision)).toEqual(['piece-1', 'piece-2']);
+      expect(decision).toMatchObject({ cancel: ['piece-3', 'piece-5', 'piece-6'], sent: { out: ['piece-1', 'piece-2'], next: 6 } });
+    });
+
+    it('cancels no piece of a cancelling job twice, nor any piece already sent', () => {
+      const job = given(requested(), ...planned(6));
+      const sent = sentBy(piecesInTurn(job, nothingOut, 2));
+      const onCancel = piecesInTurn(importJobDecider.evolve(job, cancelling()), sent, 2);
+      expect(onCancel).toMatchObject({ work: [], cancel: ['piece-3', 'piece-4', 'piece-5', 'piece-6'] });
+      const after = given(requested(), ...planned(6), cancelling(), cancelled(3), cancelled(4), cancelled(5), cancelled(6), cancelled(1));
+      expect(piecesInTurn(after, sentBy(onCancel), 2)).toEqual({ kind: 'turn', work: [], cancel: [], sent: { out: ['piece-2'], next: 6 } });
+    });
+
+    it('cancels nothing of a processing job', () => {
+      expect(piecesInTurn(given(requested(), ...planned(6)), nothingOut, 2)).toMatchObject({ cancel: [] });
     });
 
     it.each([
       ['Failing', () => given(requested(), ...planned(2), failed(1), failing())],
       ['Completed', () => given(requested(), ...planned(1), completed(1), completing(), finished())],
       ['Planning', () => given(requested(), planningStarted(), chunk(0, [piece(1)]))],
-    ])('publishes nothing for a job that is %s', (status, job) => {
-      expect(workToPublish(job())).toEqual({ kind: 'skip', status });
+    ])('sends nothing for a job that is %s', (status, job) => {
+      expect(piecesInTurn(job(), nothingOut, 8)).toEqual({ kind: 'skip', status });
     });
   });
 
@@ -170,4 +271,8 @@ function cancelling(): ImportJobEvent {
 
 function finished(): ImportJobEvent {
   return { type: 'ImportCompleted.v1', data: { jobId, occurredAt } };
+}
+
+function cancelled(n: number): ImportJobEvent {
+  return { type: 'PieceCancelled.v1', data: { jobId, pieceId: `piece-${n}`, occurredAt } };
 }
