@@ -84,25 +84,23 @@ export function migrate(pool: Pool, names: ReadModelNames): Promise<void> {
 /**
  * Views stored before the piece ledger held every piece's status (`pieceStatuses`): each moves to
  * the ledger, and the view keeps its count. A view already moved has no `pieceStatuses`, so a second
- * run changes nothing (it still reads every view, small once moved). In json, not jsonb, for the
- * reason the views' table gives.
+ * run changes nothing. The views are found by their text and moved here rather than by PostgreSQL's
+ * json functions, which de-escape every string of a view and refuse the `\u0000` a row failure may
+ * hold (the reason the views' table is json, not jsonb).
  */
 async function movePieceStatusesOutOfViews(client: PoolClient, names: ReadModelNames): Promise<void> {
-  await client.query(`
-    INSERT INTO ${names.jobPieces} (job_id, piece_id, status)
-    SELECT v.job_id, piece.key, piece.value
-    FROM ${names.jobViews} v CROSS JOIN LATERAL json_each_text(v.view -> 'pieceStatuses') AS piece
-    WHERE json_typeof(v.view -> 'pieceStatuses') = 'object'
-    ON CONFLICT (job_id, piece_id) DO NOTHING`);
-  await client.query(`
-    UPDATE ${names.jobViews} v
-    SET view = (
-      SELECT json_object_agg(field.key, field.value)
-      FROM (
-        SELECT key, value FROM json_each(v.view) WHERE key NOT IN ('pieceStatuses', 'plannedPieces')
-        UNION ALL
-        SELECT 'plannedPieces', to_json((SELECT count(*) FROM json_object_keys(v.view -> 'pieceStatuses')))
-      ) AS field
-    )
-    WHERE json_typeof(v.view -> 'pieceStatuses') = 'object'`);
+  const { rows } = await client.query<{ job_id: string; view: string }>(
+    `SELECT job_id, view::text AS view FROM ${names.jobViews} WHERE strpos(view::text, '"pieceStatuses"') > 0`,
+  );
+  for (const row of rows) {
+    const { pieceStatuses, ...view } = JSON.parse(row.view) as Record<string, unknown>;
+    if (typeof pieceStatuses !== 'object' || pieceStatuses === null || Array.isArray(pieceStatuses)) continue;
+    const statuses = Object.entries(pieceStatuses as Record<string, unknown>).filter((entry): entry is [string, string] => typeof entry[1] === 'string');
+    await client.query(
+      `INSERT INTO ${names.jobPieces} (job_id, piece_id, status) SELECT $1, piece_id, status FROM unnest($2::text[], $3::text[]) AS piece (piece_id, status)
+       ON CONFLICT (job_id, piece_id) DO NOTHING`,
+      [row.job_id, statuses.map(([pieceId]) => pieceId), statuses.map(([, status]) => status)],
+    );
+    await client.query(`UPDATE ${names.jobViews} SET view = $2::json WHERE job_id = $1`, [row.job_id, JSON.stringify({ ...view, plannedPieces: statuses.length })]);
+  }
 }
