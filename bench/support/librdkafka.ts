@@ -22,7 +22,7 @@ export async function ensureLibrdkafkaClient(cacheDir: string, log: (line: strin
   // A native module loads only into the Node ABI it was built for: one build per ABI.
   const prefix = join(cacheDir, `librdkafka-client-${librdkafkaClientVersion}-abi${process.versions.modules}`);
   const installed = join(prefix, 'node_modules', ...packageName.split('/'));
-  if (existsSync(join(installed, 'build', 'Release', 'confluent-kafka-javascript.node'))) return installed;
+  if (existsSync(join(installed, 'build', 'Release', 'confluent-kafka-javascript.node'))) return loadable(installed);
   log(`Installing ${packageName} ${librdkafkaClientVersion} into the bench's cache (builds librdkafka, once)`);
   await mkdir(prefix, { recursive: true });
   // npm 11 runs a dependency's install script only when the project allows it by name.
@@ -35,6 +35,23 @@ export async function ensureLibrdkafkaClient(cacheDir: string, log: (line: strin
     timeout: 15 * 60_000,
   });
   log(`Installed ${packageName} in ${Math.round((Date.now() - started) / 1000)} s`);
+  return loadable(installed);
+}
+
+/**
+ * The installed client, once it loads into this Node. Its build compiles against whatever Node
+ * headers node-gyp finds, which on a machine without internet access may be another Node's than the
+ * one running (a Node 24 from the npm registry beside a system Node 20): the candidate is then
+ * skipped with the reason, rather than failing the bench.
+ */
+async function loadable(installed: string): Promise<string> {
+  try {
+    await promisify(execFile)(process.execPath, ['-e', `require(${JSON.stringify(installed)})`], { timeout: 60_000 });
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr ?? String(error);
+    const reason = /NODE_MODULE_VERSION \d+/.exec(stderr)?.[0] ?? stderr.split('\n').find((line) => line.trim() !== '') ?? 'it does not load';
+    throw new Error(`the client was built for another Node (${reason}; this one is ${process.version})`);
+  }
   return installed;
 }
 
