@@ -48,41 +48,81 @@ export interface SplitOptions {
  * CSV: the first non-blank record is the header, unless the file has none; it is returned, checked
  * (CsvHeaderError) and left out of every split. A file with no data record has no splits.
  *
- * Not for gzip objects, whose byte ranges cannot be read on their own: a gzip object is one piece,
- * read whole (`readCsvRows` with `header: 'first-record'`, or `readNdjsonRows` with `firstLine: 1`).
+ * Not for a gzip object's own bytes, whose ranges cannot be read on their own: its decompressed
+ * bytes are cut, each split handed out with its bytes to be stored apart (`splitsWithBytes`).
  */
 export async function findSplits(chunks: AsyncIterable<Uint8Array>, options: SplitOptions): Promise<SplitPlan> {
-  requirePositiveInteger('targetPieceBytes', options.targetPieceBytes);
-  const maxHeaderBytes = options.maxHeaderBytes ?? defaultMaxCsvHeaderBytes;
-  // Only the header is ever held: the other records are only where they start.
-  const limits = rowLimits({ maxRecordBytes: maxHeaderBytes });
-  const { dialect, header } = options.csv ?? { dialect: rfc4180Dialect, header: 'first-record' };
-  const scanner = options.format === 'CSV' ? new CsvScanner(1, dialect) : new NdjsonScanner(1);
-  const framer = new RecordFramer(scanner, limits, true);
-  const cutter = new SplitCutter(options.targetPieceBytes);
-  const headerRecord = options.format === 'CSV' && header === 'first-record';
-  let csvHeader: string[] | undefined;
-  const consider = (records: FramedRecord[]): void => {
-    for (const record of records) {
-      if (record.byteLength === 0) continue;
-      if (headerRecord && !csvHeader) {
-        csvHeader = csvHeaderFrom(record, limits, maxHeaderBytes, dialect);
-        continue;
-      }
-      if (options.format === 'CSV' && header === 'numbered' && !csvHeader) csvHeader = positionalColumnNames(fieldCountOf(record, limits, dialect));
-      // Where the data starts at the file's first record, the first split starts at byte 0, so that
-      // its reader drops the file's byte order mark as a whole-file read would.
-      cutter.recordStartsAt(!headerRecord && cutter.isEmpty ? { offset: 0, line: 1 } : record);
-    }
-  };
+  const splitter = new RecordSplitter(options);
+  const splits: Split[] = [];
   let totalBytes = 0;
   for await (const chunk of chunks) {
     totalBytes += chunk.length;
-    consider(framer.push(chunk));
+    splits.push(...splitter.push(chunk));
   }
-  consider(framer.finish());
-  const splits = cutter.splitsUntil(totalBytes);
+  splits.push(...splitter.finish());
+  const { csvHeader } = splitter;
   return csvHeader ? { splits, csvHeader, totalBytes } : { splits, totalBytes };
+}
+
+/**
+ * `findSplits` as the bytes arrive: each `push` returns the splits its bytes closed, so that a
+ * caller holding the bytes since the last split (a gzip file decompressed into staging objects) can
+ * store each split as soon as it is known and let its bytes go. A split closes once a record start
+ * beyond the target is seen, so a caller holds at most a split and the records read past it.
+ */
+export class RecordSplitter {
+  private readonly limits: ReturnType<typeof rowLimits>;
+  private readonly maxHeaderBytes: number;
+  private readonly dialect: CsvDialect;
+  private readonly header: 'first-record' | 'numbered' | 'given';
+  private readonly framer: RecordFramer;
+  private readonly cutter: SplitCutter;
+  private foundHeader: string[] | undefined;
+  private bytesSeen = 0;
+
+  constructor(private readonly options: SplitOptions) {
+    requirePositiveInteger('targetPieceBytes', options.targetPieceBytes);
+    this.maxHeaderBytes = options.maxHeaderBytes ?? defaultMaxCsvHeaderBytes;
+    // Only the header is ever held: the other records are only where they start.
+    this.limits = rowLimits({ maxRecordBytes: this.maxHeaderBytes });
+    ({ dialect: this.dialect, header: this.header } = options.csv ?? { dialect: rfc4180Dialect, header: 'first-record' });
+    const scanner = options.format === 'CSV' ? new CsvScanner(1, this.dialect) : new NdjsonScanner(1);
+    this.framer = new RecordFramer(scanner, this.limits, true);
+    this.cutter = new SplitCutter(options.targetPieceBytes);
+  }
+
+  /** CSV only: the header, once its record is read (see `SplitPlan.csvHeader`). */
+  get csvHeader(): string[] | undefined {
+    return this.foundHeader;
+  }
+
+  push(chunk: Uint8Array): Split[] {
+    this.bytesSeen += chunk.length;
+    this.consider(this.framer.push(chunk));
+    return this.cutter.takeClosed();
+  }
+
+  /** The bytes are all pushed: the splits left, the last one to the end of the file. */
+  finish(): Split[] {
+    this.consider(this.framer.finish());
+    return [...this.cutter.takeClosed(), ...this.cutter.splitsUntil(this.bytesSeen)];
+  }
+
+  private consider(records: FramedRecord[]): void {
+    const { format } = this.options;
+    const headerRecord = format === 'CSV' && this.header === 'first-record';
+    for (const record of records) {
+      if (record.byteLength === 0) continue;
+      if (headerRecord && !this.foundHeader) {
+        this.foundHeader = csvHeaderFrom(record, this.limits, this.maxHeaderBytes, this.dialect);
+        continue;
+      }
+      if (format === 'CSV' && this.header === 'numbered' && !this.foundHeader) this.foundHeader = positionalColumnNames(fieldCountOf(record, this.limits, this.dialect));
+      // Where the data starts at the file's first record, the first split starts at byte 0, so that
+      // its reader drops the file's byte order mark as a whole-file read would.
+      this.cutter.recordStartsAt(!headerRecord && this.cutter.isEmpty ? { offset: 0, line: 1 } : record);
+    }
+  }
 }
 
 /** How many fields the first record of a file without a header has: as many columns as it gets names. */
@@ -118,9 +158,15 @@ class SplitCutter {
     else this.startAt(record);
   }
 
+  /** The splits closed since the last call. */
+  takeClosed(): Split[] {
+    return this.splits.splice(0);
+  }
+
+  /** The last split, to the file's end (none when no record started). */
   splitsUntil(end: number): Split[] {
     this.closeAt(end);
-    return this.splits;
+    return this.takeClosed();
   }
 
   private startAt(record: RecordStart): void {

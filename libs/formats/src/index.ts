@@ -1,11 +1,11 @@
 export { CsvHeaderError, defaultMaxCsvHeaderBytes, validateCsvHeader } from './csv/csv-header';
-export { readCsvRows, utf8Of, type CsvReadOptions } from './csv/read-csv-rows';
+export { readCsvRowBatches, readCsvRows, utf8Of, type CsvReadOptions } from './csv/read-csv-rows';
 export { detectDelimiter, detectEncoding, dialectSampleBytes, settleFileDialect, type CsvFileDialect } from './csv/detect-dialect';
 export { toFailureReportCsv } from './failure-report';
 export { findSplits, type Split, type SplitOptions, type SplitPlan } from './find-splits';
 export { CorruptGzipError, DecompressedSizeLimitError, gunzipChunks, type GunzipOptions } from './gzip';
 export { defaultMaxNestingDepth } from './ndjson/json-limits';
-export { readNdjsonRows, type NdjsonReadOptions } from './ndjson/read-ndjson-rows';
+export { readNdjsonRowBatches, readNdjsonRows, type NdjsonReadOptions } from './ndjson/read-ndjson-rows';
 export { keyOf, type RecordKey } from './record-key';
 export {
   defaultMaxRawChars,
@@ -18,3 +18,4 @@ export {
   truncationMarker,
 } from './row-result';
 export { compileRowValidator, InvalidRowSchemaError, maxSchemaDepth, type RowValidator, type RowValidatorOptions } from './validation';
+export { splitsWithBytes, type SplitBytes } from './split-bytes';

@@ -12,6 +12,7 @@ describe('service configuration', () => {
       reportsBucket: 'import-jobs-reports',
       pieceSizeBytes: 32 * 1024 * 1024,
       maxPiecesOutPerJob: 8,
+      maxStagedBytes: 64 * 1024 ** 3,
       defaultMaxFailedRowRatio: 1,
       allowedBuckets: [],
     });
@@ -59,10 +60,21 @@ describe('service configuration', () => {
     ]);
   });
 
+  it('takes the pieces a worker imports at once as a whole number from 1 to 64', () => {
+    expect(loadServiceConfig(minimal).workerPiecesInFlight).toBeGreaterThanOrEqual(1);
+    expect(loadServiceConfig({ ...minimal, WORKER_PIECES_IN_FLIGHT: '4' }).workerPiecesInFlight).toBe(4);
+    expect(problemsOf({ ...minimal, WORKER_PIECES_IN_FLIGHT: '0' })).toEqual(['WORKER_PIECES_IN_FLIGHT must be a whole number from 1 to 64, not "0"']);
+  });
+
   it('takes the most pieces a job may have out at once as a whole number of at least one', () => {
     expect(loadServiceConfig({ ...minimal, MAX_PIECES_OUT_PER_JOB: '32' }).maxPiecesOutPerJob).toBe(32);
     expect(problemsOf({ ...minimal, MAX_PIECES_OUT_PER_JOB: '0' })).toEqual(['MAX_PIECES_OUT_PER_JOB must be a whole number from 1 to 10000, not "0"']);
     expect(problemsOf({ ...minimal, MAX_PIECES_OUT_PER_JOB: '2.5' })).toEqual(['MAX_PIECES_OUT_PER_JOB must be a whole number from 1 to 10000, not "2.5"']);
+  });
+
+  it('takes the most a gzip source may inflate to while it is staged as a whole number of bytes, from 1 KiB', () => {
+    expect(loadServiceConfig({ ...minimal, MAX_STAGED_BYTES: '1048576' }).maxStagedBytes).toBe(1024 * 1024);
+    expect(problemsOf({ ...minimal, MAX_STAGED_BYTES: '100' })[0]).toMatch(/^MAX_STAGED_BYTES must be a whole number from 1024 to /);
   });
 });
 

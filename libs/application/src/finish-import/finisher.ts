@@ -6,6 +6,7 @@ import { sendDeadLetter, type MessageProducer } from '@import-jobs/messaging';
 import { isMarkedRetriable, retry, type AttemptLedger } from '@import-jobs/retry';
 import type { ObjectStore } from '@import-jobs/sources';
 import { failureListLocation } from '../process-piece/piece-processor';
+import { deleteStaging } from '../plan-import/plan-import';
 import { writeFailureReport } from './failure-report';
 
 export interface FinisherOptions {
@@ -17,13 +18,16 @@ export interface FinisherOptions {
   readonly commands: ImportJobStreams;
   readonly objectStore: ObjectStore;
   readonly reportsBucket: string;
+  /** Where the planner staged the job's gzip sources (`<jobId>/staging/…`), removed once the job ends. */
+  readonly stagingBucket: string;
   readonly log: Log;
   readonly subscriptionId?: string;
 }
 
 /**
  * Ends completing and failing jobs: writes the failure report (when any row failed) and sends
- * FinishImport, which appends the job's one terminal event.
+ * FinishImport, which appends the job's one terminal event. Once a job has ended (completed,
+ * failed or cancelled), removes its staging objects: no piece of it is read any more.
  */
 export function startFinisher(options: FinisherOptions): Subscription {
   const { store, subscriptionId = 'finish-import', deadLetters, log } = options;
@@ -32,9 +36,15 @@ export function startFinisher(options: FinisherOptions): Subscription {
     ...(options.attempts && { attempts: options.attempts }),
     onEvent: async (recorded: RecordedEvent) => {
       const parsed = parseJobStreamEvent(recorded);
-      const closing = parsed.kind === 'event' ? parsed.events.find((event) => event.type === 'ImportCompleting.v1' || event.type === 'ImportFailing.v1') : undefined;
-      if (closing === undefined) return;
-      await retry(() => finishImport(closing.data.jobId, options), { attempts: 5, baseDelayMs: 200, isRetriable: isMarkedRetriable });
+      const events = parsed.kind === 'event' ? parsed.events : [];
+      const closing = events.find((event) => event.type === 'ImportCompleting.v1' || event.type === 'ImportFailing.v1');
+      if (closing !== undefined) await retry(() => finishImport(closing.data.jobId, options), retryPolicy);
+      const ended = events.find((event) => event.type === 'ImportCompleted.v1' || event.type === 'JobFailed.v1' || event.type === 'ImportCancelled.v1');
+      if (ended !== undefined) {
+        const { jobId } = ended.data;
+        const deleted = await retry(() => deleteStaging(options.objectStore, options.stagingBucket, jobId), retryPolicy);
+        if (deleted > 0) log.info('Deleted the staging objects of an import job', { jobId, objects: deleted });
+      }
     },
     settle: async (recorded, error, attempts) => {
       log.error('A job could not be finished; it goes to the dead letters', { streamId: recorded.streamId, attempts, error: String(error) });
@@ -46,6 +56,8 @@ export function startFinisher(options: FinisherOptions): Subscription {
     },
   });
 }
+
+const retryPolicy = { attempts: 5, baseDelayMs: 200, isRetriable: isMarkedRetriable };
 
 async function finishImport(jobId: string, { commands, objectStore, reportsBucket, log }: FinisherOptions): Promise<void> {
   const { job, events } = await commands.load(jobId);

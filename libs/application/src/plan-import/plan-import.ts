@@ -9,9 +9,20 @@ import {
   type JobFailureReason,
   type PieceSpec,
   type CsvDialect,
-  planChunks,
+  PlanChunker,
 } from '@import-jobs/domain';
-import { CorruptGzipError, CsvHeaderError, dialectSampleBytes, findSplits, gunzipChunks, settleFileDialect, utf8Of, type CsvFileDialect } from '@import-jobs/formats';
+import {
+  CorruptGzipError,
+  CsvHeaderError,
+  DecompressedSizeLimitError,
+  dialectSampleBytes,
+  findSplits,
+  gunzipChunks,
+  settleFileDialect,
+  splitsWithBytes,
+  utf8Of,
+  type CsvFileDialect,
+} from '@import-jobs/formats';
 import {
   listSourceObjects,
   ObjectAccessDeniedError,
@@ -32,6 +43,10 @@ export interface PlanImportDeps {
   readonly objectStore: ObjectStore;
   /** A piece's byte range stays within this, unless one record alone is longer. */
   readonly targetPieceBytes: number;
+  /** The service's own bucket, where a gzip file is decompressed into plain staging objects (`<jobId>/staging/…`). */
+  readonly stagingBucket: string;
+  /** A gzip file decompressing to more than this fails its job (a decompression bomb, or more than the service takes). */
+  readonly maxStagedBytes: number;
 }
 
 export type PlanImportOutcome =
@@ -40,10 +55,14 @@ export type PlanImportOutcome =
   /** Another planner, a redelivery or a cancellation got there first: there is nothing left to do. */
   | { readonly kind: 'skipped'; readonly reason: string };
 
-interface Plan {
-  readonly pieces: readonly PieceSpec[];
-  readonly files: number;
-  readonly totalBytes: number;
+/** One planned file: its pieces, in batches that end where a chunk of the plan may close early. */
+interface PlannedFile {
+  readonly batches: AsyncIterable<readonly PieceSpec[]>;
+  /**
+   * The bytes its pieces read, known once its batches are: its size, or for a gzip file its size
+   * decompressed, which is what its staged pieces read and count as processed.
+   */
+  readonly bytes: () => number;
 }
 
 /** A prefix source that names no file of the job's format: the job has nothing to import from it. */
@@ -56,8 +75,9 @@ class NoMatchingFilesError extends Error {
 
 /**
  * Plans a requested job: lists every source, reads each object once (pinned by `If-Match` to the
- * listed ETag, chunk by chunk) to cut it into pieces at record boundaries, and records the plan in
- * chunks of bounded size.
+ * listed ETag, chunk by chunk) to cut it into pieces at record boundaries (a gzip file decompressed
+ * into staging objects, `stagedPieces`), and records the plan in chunks of bounded size as it is
+ * found, each chunk's pieces work for the job at once.
  *
  * Safe to run again for the same job, after a crash or beside another planner: piece ids derive from
  * the job, the object version, the destination and the piece's start, so a second run builds the
@@ -77,17 +97,11 @@ export async function planImport(jobId: string, deps: PlanImportDeps): Promise<P
     if (error instanceof IllegalStateError) return { kind: 'skipped', reason: error.message };
     throw error;
   }
-  let plan: Plan;
   try {
-    plan = await planSources(jobId, (job as ImportJobDetails).definition, deps);
+    return await recordPlan(jobId, (job as ImportJobDetails).definition, deps);
   } catch (error) {
     const reason = jobFailureReason(error);
-    if (reason === undefined) throw error;
-    return failPlanning(jobId, reason, deps.commands);
-  }
-  try {
-    await recordPlan(jobId, plan, deps.commands);
-  } catch (error) {
+    if (reason !== undefined) return failPlanning(jobId, reason, deps.commands);
     if (!(error instanceof IllegalStateError)) throw error;
     // Still planning, yet the plan is refused: a chunk recorded before (by this planner before a
     // crash, or by another) differs from this plan's, or holds pieces this plan does not. The
@@ -96,21 +110,43 @@ export async function planImport(jobId: string, deps: PlanImportDeps): Promise<P
     if (error.code === 'PLAN_ALREADY_RECORDED' && error.status === 'Planning') {
       return failPlanning(jobId, { code: 'PLANNING_FAILED', message: `the sources changed while the job was being planned: ${error.message}` }, deps.commands);
     }
+    // Cancelled, or failed, while this planner read: the job is over, or its finisher ends it. What
+    // this planner staged after the job ended is removed here, since the finisher has been already.
+    if (error.code === 'JOB_ALREADY_FINISHED') await deleteStaging(deps.objectStore, deps.stagingBucket, jobId);
     return { kind: 'skipped', reason: error.message };
   }
-  return { kind: 'planned', pieces: plan.pieces.length, files: plan.files, totalBytes: plan.totalBytes };
 }
 
 /**
- * Records the plan chunk by chunk, each in an append of its own, then its totals. Planning the same
- * object versions again cuts the same pieces into the same chunks, so a run after a crash repeats
- * the chunks already recorded (the job takes each once) and goes on from the first one missing.
+ * Records the plan as it is found, chunk by chunk (`PlanChunker`), each in an append of its own and
+ * so at once work for the job (`piecesInTurn`), then its totals: what is held is a chunk and the
+ * files being read, not the plan. Planning the same object versions again cuts the same pieces into
+ * the same chunks, so a run after a crash repeats the chunks already recorded (the job takes each
+ * once) and goes on from the first one missing.
  */
-async function recordPlan(jobId: string, { pieces, files, totalBytes }: Plan, commands: ImportJobStreams): Promise<void> {
-  for (const [chunk, chunkPieces] of planChunks(pieces).entries()) {
-    await commands.execute({ type: 'RecordPlannedPieces.v1', data: { jobId, chunk, pieces: chunkPieces }, metadata: { now: now() } });
+async function recordPlan(jobId: string, definition: ImportDefinition, deps: PlanImportDeps): Promise<PlanImportOutcome> {
+  const { commands } = deps;
+  const chunker = new PlanChunker();
+  let recorded = 0;
+  const record = async (pieces: PieceSpec[] | undefined): Promise<void> => {
+    if (pieces === undefined) return;
+    await commands.execute({ type: 'RecordPlannedPieces.v1', data: { jobId, chunk: chunker.chunksClosed - 1, pieces }, metadata: { now: now() } });
+    recorded += pieces.length;
+  };
+  let files = 0;
+  let totalBytes = 0;
+  const planned = inOrderConcurrently(objectsToPlan(definition, deps), filesPlannedAtOnce, ({ object, destinationTopic }) => planObject(jobId, object, destinationTopic, definition, deps));
+  for await (const { batches, bytes } of planned) {
+    for await (const batch of batches) {
+      for (const piece of batch) await record(chunker.add(piece));
+      await record(chunker.atFileEnd());
+    }
+    files++;
+    totalBytes += bytes();
   }
-  await commands.execute({ type: 'CompletePlan.v1', data: { jobId, pieces: pieces.length, files, totalBytes }, metadata: { now: now() } });
+  await record(chunker.end());
+  await commands.execute({ type: 'CompletePlan.v1', data: { jobId, pieces: recorded, files, totalBytes }, metadata: { now: now() } });
+  return { kind: 'planned', pieces: recorded, files, totalBytes };
 }
 
 /** Fails the job for a reason found while planning, unless it has meanwhile ended or been cancelled. */
@@ -134,24 +170,9 @@ function jobFailureReason(error: unknown): JobFailureReason | undefined {
 /**
  * Files planned at once: each is read whole to find its record boundaries, so a prefix of many small
  * files waits mostly on the object store's answers, which overlap; the plan keeps the listing order.
+ * A gzip file is only sampled here: it is decompressed into staging objects as the plan reaches it.
  */
 const filesPlannedAtOnce = 8;
-
-async function planSources(jobId: string, definition: ImportDefinition, deps: PlanImportDeps): Promise<Plan> {
-  const pieces: PieceSpec[] = [];
-  let files = 0;
-  let totalBytes = 0;
-  const planned = inOrderConcurrently(objectsToPlan(definition, deps), filesPlannedAtOnce, async ({ object, destinationTopic }) => {
-    const objectPieces = await planObject(jobId, object, destinationTopic, definition, deps);
-    return { objectPieces, size: object.size };
-  });
-  for await (const { objectPieces, size } of planned) {
-    pieces.push(...objectPieces);
-    files++;
-    totalBytes += size;
-  }
-  return { pieces, files, totalBytes };
-}
 
 /** Every object of every source, listed page by page, with the topic its records go to. */
 async function* objectsToPlan(definition: ImportDefinition, deps: PlanImportDeps): AsyncGenerator<{ object: SourceObject; destinationTopic: string }> {
@@ -178,15 +199,14 @@ async function planObject(
   destinationTopic: string,
   { format, csv }: Pick<ImportDefinition, 'format' | 'csv'>,
   deps: PlanImportDeps,
-): Promise<PieceSpec[]> {
+): Promise<PlannedFile> {
   const { objectStore, targetPieceBytes } = deps;
   const { bucket, key, etag, versionId, size, compression } = object;
   const url = objectUrl(object);
-  if (size === 0) return [];
-  const sample = format === 'CSV' ? await sampleOf(object, objectStore) : undefined;
-  const file = sample && settleFileDialect(csv ?? {}, sample);
+  const batchOf = (pieces: readonly PieceSpec[]): PlannedFile => ({ batches: once(pieces), bytes: () => size });
+  if (size === 0) return batchOf([]);
   const pieceAt = (start: number, end: number, firstLine: number, csvHeader?: readonly string[]): PieceSpec => ({
-    pieceId: uuidV5(JSON.stringify([jobId, bucket, key, etag, destinationTopic, start])),
+    pieceId: pieceIdOf(jobId, object, destinationTopic, start),
     object: { bucket, key, etag, ...(versionId !== undefined && { versionId }), size },
     range: { start, end },
     compression,
@@ -195,23 +215,113 @@ async function planObject(
     ...(file !== undefined && { csv: file.dialect }),
     destinationTopic,
   });
+  let file: CsvFileDialect | undefined;
   try {
-    // A gzip stream cannot be entered in the middle, nor UTF-16 cut where a byte looks like a line
-    // end: the worker reads such a file whole, from line 1, and takes a CSV header from its first record.
-    if (compression === 'gzip' || isUtf16(file?.dialect)) return [pieceAt(0, size, 1, file && sample && (await columnsOfWholeFile(file, sample)))];
-    const splitPlan = await findSplits(objectStore.read({ bucket, key, etag, versionId }, 'whole'), {
-      format,
-      targetPieceBytes,
-      ...(file !== undefined && { csv: { dialect: file.dialect, header: file.header } }),
-    });
+    const sample = format === 'CSV' ? await sampleOf(object, objectStore) : undefined;
+    file = sample && settleFileDialect(csv ?? {}, sample);
+    const splitOptions = { format, targetPieceBytes, ...(file !== undefined && { csv: { dialect: file.dialect, header: file.header } }) };
+    // UTF-16 cannot be cut where a byte looks like a line end: the worker reads such a file whole,
+    // from line 1, and takes a CSV header from its first record.
+    if (isUtf16(file?.dialect)) return batchOf([pieceAt(0, size, 1, file && sample && (await columnsOfWholeFile(file, sample)))]);
+    // A gzip stream cannot be entered in the middle: it is decompressed once, as the plan reaches it.
+    if (compression === 'gzip') {
+      const staging = { splitOptions, file, decompressedBytes: 0 };
+      return { batches: stagedPieces(jobId, object, destinationTopic, staging, deps), bytes: () => staging.decompressedBytes };
+    }
+    const splitPlan = await findSplits(objectStore.read({ bucket, key, etag, versionId }, 'whole'), splitOptions);
     const csvHeader = file?.columns ?? splitPlan.csvHeader;
-    return splitPlan.splits.map(({ start, end, firstLine }) => pieceAt(start, end, firstLine, csvHeader));
+    return batchOf(splitPlan.splits.map(({ start, end, firstLine }) => pieceAt(start, end, firstLine, csvHeader)));
   } catch (error) {
-    if (error instanceof CsvHeaderError) throw new ObjectRefusedError(`${url}: ${error.message}`, { cause: error });
-    // Gone since it was listed: a fresh listing decides whether the job still has it to import.
-    if (error instanceof ObjectNotFoundError) throw new ObjectChangedError(`${url} disappeared after it was listed`, { cause: error });
-    throw error;
+    throw sourceError(url, error);
   }
+}
+
+/** A fault reading a source, as planning reports it. */
+function sourceError(url: string, error: unknown): unknown {
+  if (error instanceof CsvHeaderError) return new ObjectRefusedError(`${url}: ${error.message}`, { cause: error });
+  // Gone since it was listed: a fresh listing decides whether the job still has it to import.
+  if (error instanceof ObjectNotFoundError) return new ObjectChangedError(`${url} disappeared after it was listed`, { cause: error });
+  if (error instanceof CorruptGzipError) return new ObjectRefusedError(`${url}: ${error.message}`, { cause: error });
+  if (error instanceof DecompressedSizeLimitError) {
+    return new ObjectRefusedError(`${url} decompresses to more than ${error.maxDecompressedBytes} bytes, the most this service stages of one gzip file (MAX_STAGED_BYTES)`, { cause: error });
+  }
+  return error;
+}
+
+function pieceIdOf(jobId: string, { bucket, key, etag }: SourceObject, destinationTopic: string, start: number): string {
+  return uuidV5(JSON.stringify([jobId, bucket, key, etag, destinationTopic, start]));
+}
+
+/** Where a job's staging objects are: deleted, with everything under it, when the job ends. */
+export function stagingPrefix(jobId: string): string {
+  return `${jobId}/staging/`;
+}
+
+/**
+ * A gzip file decompressed, streaming, into staging objects of about `targetPieceBytes` each, cut
+ * where a record starts (`splitsWithBytes`), each planned as a plain piece: one batch per staging
+ * object, so that its piece may go to work while the rest is still being decompressed, by every
+ * worker. Each piece names the gzip file as its `origin`, and its first record's line in the file
+ * decompressed; its id and staging key derive from the file's version and the split's offset, and
+ * an object's ETag from its bytes, so staging the same file again (after a crash) plans the same
+ * pieces. Decompressing past `maxStagedBytes` fails the job; so does corrupt or truncated gzip,
+ * whose rows before the fault may already be imported by then: the job says it failed, and why.
+ */
+async function* stagedPieces(
+  jobId: string,
+  object: SourceObject,
+  destinationTopic: string,
+  staging: { readonly splitOptions: Parameters<typeof splitsWithBytes>[1]; readonly file: CsvFileDialect | undefined; decompressedBytes: number },
+  { objectStore, stagingBucket, maxStagedBytes }: PlanImportDeps,
+): AsyncGenerator<readonly PieceSpec[]> {
+  const { splitOptions, file } = staging;
+  const { bucket, key, etag, versionId } = object;
+  const origin = { bucket, key, etag, ...(versionId !== undefined && { versionId }) };
+  const folder = `${stagingPrefix(jobId)}${uuidV5(JSON.stringify([bucket, key, etag, destinationTopic]))}/`;
+  async function* counted(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+    for await (const chunk of chunks) {
+      staging.decompressedBytes += chunk.length;
+      yield chunk;
+    }
+  }
+  const decompressed = counted(gunzipChunks(objectStore.read({ bucket, key, etag, versionId }, 'whole'), { maxDecompressedBytes: maxStagedBytes }));
+  try {
+    for await (const { split, csvHeader, bytes } of splitsWithBytes(decompressed, splitOptions)) {
+      const staged = await objectStore.write({ bucket: stagingBucket, key: `${folder}${String(split.start).padStart(15, '0')}` }, once(bytes));
+      const columns = file?.columns ?? csvHeader;
+      yield [
+        {
+          pieceId: pieceIdOf(jobId, object, destinationTopic, split.start),
+          // No version id: staging the same bytes again makes a new version, with the same ETag.
+          object: { bucket: staged.bucket, key: staged.key, etag: staged.etag, size: bytes.length },
+          range: { start: 0, end: bytes.length },
+          compression: 'none',
+          firstLine: split.firstLine,
+          ...(columns !== undefined && { csvHeader: columns }),
+          ...(file !== undefined && { csv: file.dialect }),
+          destinationTopic,
+          origin,
+        },
+      ];
+    }
+  } catch (error) {
+    throw sourceError(objectUrl(object), error);
+  }
+}
+
+/** Removes a job's staging objects, page by page: the first page again, until none is left. */
+export async function deleteStaging(objectStore: ObjectStore, stagingBucket: string, jobId: string): Promise<number> {
+  let deleted = 0;
+  for (;;) {
+    const { objects, nextPage } = await objectStore.list(stagingBucket, stagingPrefix(jobId));
+    for (const { key } of objects) await objectStore.delete({ bucket: stagingBucket, key });
+    deleted += objects.length;
+    if (nextPage === undefined || objects.length === 0) return deleted;
+  }
+}
+
+async function* once<T>(item: T): AsyncGenerator<T> {
+  yield item;
 }
 
 function isUtf16(dialect: CsvDialect | undefined): boolean {
@@ -234,7 +344,7 @@ async function sampleOf({ bucket, key, etag, versionId, size, compression }: Sou
       if (bytes >= dialectSampleBytes) break;
     }
   } catch (error) {
-    // The worker reads the file whole and fails its piece with the reason; the plan stands.
+    // Staging reads the file whole, and fails the job with the reason.
     if (!(error instanceof CorruptGzipError)) throw error;
   }
   return Buffer.concat(parts).subarray(0, dialectSampleBytes);
@@ -244,12 +354,8 @@ async function sampleOf({ bucket, key, etag, versionId, size, compression }: Sou
 async function columnsOfWholeFile(file: CsvFileDialect, sample: Uint8Array): Promise<readonly string[] | undefined> {
   if (file.header !== 'numbered') return file.columns;
   const asRead = { ...file.dialect, encoding: isUtf16(file.dialect) ? ('utf-8' as const) : file.dialect.encoding };
-  const { csvHeader } = await findSplits(utf8Of(chunksOf(sample), file.dialect.encoding), { format: 'CSV', targetPieceBytes: Number.MAX_SAFE_INTEGER, csv: { dialect: asRead, header: 'numbered' } });
+  const { csvHeader } = await findSplits(utf8Of(once(sample), file.dialect.encoding), { format: 'CSV', targetPieceBytes: Number.MAX_SAFE_INTEGER, csv: { dialect: asRead, header: 'numbered' } });
   return csvHeader;
-}
-
-async function* chunksOf(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
-  yield bytes;
 }
 
 async function collected(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array[]> {

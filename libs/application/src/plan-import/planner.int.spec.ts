@@ -16,13 +16,13 @@ import { type IncomingMessage, type Messaging } from '@import-jobs/messaging';
 import { importJobTopics, pieceWorkItemCodec, type ImportJobTopics, type PieceWorkItem } from '../messages';
 import { Inbox, messagingTestKit, uniqueName } from '../../../messaging/test/kafka-test-kit';
 import type { ObjectStore } from '@import-jobs/sources';
-import { chunksOf } from '@import-jobs/sources/testing/byte-streams';
+import { chunksOf, readAll } from '@import-jobs/sources/testing/byte-streams';
 import { harnessObjectStore, type HarnessObjectStore } from '../../../sources/test/harness-object-store';
 import { harnessEnv } from '../../../../test/harness/env';
 import { waitFor } from '../../../../tools/stack/wait-for';
 import { ImportJobStreams } from '../import-job/import-job-streams';
 import type { Log } from '../shared/log';
-import { planImport } from './plan-import';
+import { deleteStaging, planImport, stagingPrefix } from './plan-import';
 import { startPlanner, type Planner, type PlannerOptions } from './planner';
 import { publishPieces } from './publish-pieces';
 
@@ -120,7 +120,7 @@ describe('the planner, on PostgreSQL, S3 and Kafka', () => {
       );
     });
 
-    it('makes a gzip object one whole piece, whose worker reads the header from the file', async () => {
+    it('decompresses a gzip object into staging objects, each a plain piece cut at a record, naming the gzip file as its origin and its own lines', async () => {
       const compressed = gzipSync(csvWithMultilineNotes(30));
       await put('exports/customers.csv.gz', compressed);
       const jobId = await requestJob({ sources: [{ url: `s3://${bucket}/exports/customers.csv.gz`, type: 'object' }] });
@@ -128,10 +128,33 @@ describe('the planner, on PostgreSQL, S3 and Kafka', () => {
       start({ targetPieceBytes: 100 });
       const job = await statusOf(jobId, 'Processing');
 
-      expect(job.plan).toHaveLength(1);
-      const [piece] = job.plan ?? [];
-      expect(piece).toMatchObject({ range: { start: 0, end: compressed.length }, compression: 'gzip', firstLine: 1 });
-      expect(piece).not.toHaveProperty('csvHeader');
+      const plan = job.plan ?? [];
+      expect(plan.length).toBeGreaterThan(1);
+      const origin = { bucket, key: 'exports/customers.csv.gz', etag: (await objectStore.head({ bucket, key: 'exports/customers.csv.gz' })).etag };
+      for (const piece of plan) {
+        expect(piece).toMatchObject({ compression: 'none', csvHeader: ['id', 'name', 'note'], origin, range: { start: 0, end: piece.object.size } });
+        expect(piece.object.key.startsWith(`${jobId}/staging/`)).toBe(true);
+      }
+      // The staged objects, back to back, are the file decompressed less its header line, each
+      // starting at a record, its line the file's own.
+      const text = csvWithMultilineNotes(30).toString();
+      const staged = await Promise.all(plan.map(async (piece) => (await readAll(objectStore.read(piece.object, 'whole'))).toString()));
+      expect(staged.join('')).toBe(text.slice(text.indexOf('\n') + 1));
+      let line = 2;
+      for (const [index, piece] of plan.entries()) {
+        expect(piece.firstLine).toBe(line);
+        line += staged[index]!.split('\n').length - 1;
+      }
+    });
+
+    it('deletes what it staged of a gzip source once asked to', async () => {
+      await put('exports/staged.csv.gz', gzipSync(csvWithMultilineNotes(30)));
+      const jobId = await requestJob({ sources: [{ url: `s3://${bucket}/exports/staged.csv.gz`, type: 'object' }] });
+      start({ targetPieceBytes: 100 });
+      const staged = (await statusOf(jobId, 'Processing')).plan?.length ?? 0;
+      expect(staged).toBeGreaterThan(1);
+      await expect(deleteStaging(objectStore, bucket, jobId)).resolves.toBe(staged);
+      expect((await objectStore.list(bucket, stagingPrefix(jobId))).objects).toEqual([]);
     });
   });
 
@@ -161,12 +184,14 @@ describe('the planner, on PostgreSQL, S3 and Kafka', () => {
     start({ targetPieceBytes: 1024 * 1024 });
     const job = await statusOf(jobId, 'Processing');
 
-    const totalBytes = Object.values(planned).reduce((sum, body) => sum + body.length, 0);
+    // A gzip file counts the bytes its staged pieces read: its size decompressed.
+    const totalBytes = Object.entries(planned).reduce((sum, [key, body]) => sum + (key.endsWith('.gz') ? ndjson('d').length : body.length), 0);
     expect(job).toMatchObject({ files: 6, bytes: { total: totalBytes } });
-    const byKey = new Map((job.plan ?? []).map((piece) => [piece.object.key, piece]));
+    const byKey = new Map((job.plan ?? []).map((piece) => [piece.origin?.key ?? piece.object.key, piece]));
     expect([...byKey.keys()].sort()).toEqual(['data/2024/01/C.JSON', 'data/2024/02/d.ndjson.gz', 'data/2024/b.jsonl', 'data/a.ndjson', 'other/e.ndjson']);
     expect(byKey.get('data/a.ndjson')).toMatchObject({ range: { start: 0, end: planned['data/a.ndjson'].length }, firstLine: 1, compression: 'none', destinationTopic: 'people-archive' });
-    expect(byKey.get('data/2024/02/d.ndjson.gz')).toMatchObject({ range: { start: 0, end: planned['data/2024/02/d.ndjson.gz'].length }, compression: 'gzip' });
+    // A gzip file is staged, decompressed, and planned as a plain piece.
+    expect(byKey.get('data/2024/02/d.ndjson.gz')).toMatchObject({ range: { start: 0, end: ndjson('d').length }, compression: 'none', firstLine: 1, destinationTopic: 'people-archive' });
     expect(byKey.get('other/e.ndjson')).toMatchObject({ destinationTopic: 'people' });
     expect((job.plan ?? []).every((piece) => piece.csvHeader === undefined)).toBe(true);
   });
@@ -264,7 +289,7 @@ describe('the planner, on PostgreSQL, S3 and Kafka', () => {
       const jobId = await requestJob({ sources: [{ url: `s3://${bucket}/exports/customers.csv`, type: 'object' }] });
       // A planner that crashed after starting: the job is left in Planning.
       await commands.execute({ type: 'StartPlanning.v1', data: { jobId }, metadata: { now: new Date().toISOString() } });
-      const deps = { commands, objectStore, targetPieceBytes: 300 };
+      const deps = { commands, objectStore, stagingBucket: bucket, maxStagedBytes: 1024 ** 3, targetPieceBytes: 300 };
 
       // Two instances of one planner, and two more runs of planning beside them.
       const { subscriptionId } = start({ targetPieceBytes: 300 });
@@ -286,9 +311,9 @@ describe('the planner, on PostgreSQL, S3 and Kafka', () => {
       await put('exports/customers.csv', oneLineRows(2400));
       const jobId = await requestJob({ sources: [{ url: `s3://${bucket}/exports/customers.csv`, type: 'object' }] });
 
-      await expect(planImport(jobId, { commands: crashingBefore('CompletePlan.v1', store), objectStore, targetPieceBytes: 10 })).rejects.toThrow(crash);
+      await expect(planImport(jobId, { commands: crashingBefore('CompletePlan.v1', store), objectStore, stagingBucket: bucket, maxStagedBytes: 1024 ** 3, targetPieceBytes: 10 })).rejects.toThrow(crash);
       expect((await commands.load(jobId)).job.status).toBe('Planning');
-      await expect(planImport(jobId, { commands, objectStore, targetPieceBytes: 10 })).resolves.toMatchObject({ kind: 'planned', pieces: 2400 });
+      await expect(planImport(jobId, { commands, objectStore, stagingBucket: bucket, maxStagedBytes: 1024 ** 3, targetPieceBytes: 10 })).resolves.toMatchObject({ kind: 'planned', pieces: 2400 });
 
       const stored = await store.readStream(importJobStreamId(jobId));
       const chunks = stored.filter((event) => event.type === 'PiecesPlanned.v1').map((event) => event.data as unknown as { chunk: number; pieces: PieceSpec[] });
@@ -300,13 +325,32 @@ describe('the planner, on PostgreSQL, S3 and Kafka', () => {
       expect(chunks.flatMap(({ pieces }) => pieces)).toEqual(plan);
     });
 
+    it('after a crash mid-plan, stages a gzip source again under the same keys, as the same pieces, each chunk recorded once', async () => {
+      const rows = 200;
+      await put('exports/customers.csv.gz', gzipSync(oneLineRows(rows)));
+      const jobId = await requestJob({ sources: [{ url: `s3://${bucket}/exports/customers.csv.gz`, type: 'object' }] });
+      const deps = { objectStore, stagingBucket: bucket, maxStagedBytes: 1024 ** 3, targetPieceBytes: 10 };
+
+      await expect(planImport(jobId, { ...deps, commands: crashingBefore('CompletePlan.v1', store) })).rejects.toThrow(crash);
+      const stagedKeys = () => stagedKeysIn(objectStore, bucket, jobId);
+      const stagedBefore = await stagedKeys();
+      await expect(planImport(jobId, { ...deps, commands })).resolves.toMatchObject({ kind: 'planned', pieces: rows });
+
+      const stored = await store.readStream(importJobStreamId(jobId));
+      const chunks = stored.filter((event) => event.type === 'PiecesPlanned.v1').map((event) => event.data as unknown as { chunk: number; pieces: PieceSpec[] });
+      expect(chunks.map(({ chunk }) => chunk)).toEqual(chunks.map((_, index) => index));
+      expect(chunks.flatMap(({ pieces }) => pieces)).toEqual(await planOf(commands, jobId));
+      expect(stagedBefore).toHaveLength(rows);
+      expect(await stagedKeys()).toEqual(stagedBefore);
+    });
+
     it('fails a job whose source changed between a partial plan and planning again', async () => {
       await put('exports/customers.csv', csvWithMultilineNotes(30));
       const jobId = await requestJob({ sources: [{ url: `s3://${bucket}/exports/customers.csv`, type: 'object' }] });
-      await expect(planImport(jobId, { commands: crashingBefore('CompletePlan.v1', store), objectStore, targetPieceBytes: 300 })).rejects.toThrow(crash);
+      await expect(planImport(jobId, { commands: crashingBefore('CompletePlan.v1', store), objectStore, stagingBucket: bucket, maxStagedBytes: 1024 ** 3, targetPieceBytes: 300 })).rejects.toThrow(crash);
 
       await put('exports/customers.csv', csvWithMultilineNotes(31));
-      const outcome = await planImport(jobId, { commands, objectStore, targetPieceBytes: 300 });
+      const outcome = await planImport(jobId, { commands, objectStore, stagingBucket: bucket, maxStagedBytes: 1024 ** 3, targetPieceBytes: 300 });
 
       expect(outcome).toMatchObject({ kind: 'failed', reason: { code: 'PLANNING_FAILED', message: expect.stringContaining('changed while the job was being planned') } });
       expect((await commands.load(jobId)).job).toMatchObject({ status: 'Failing', failureReason: { code: 'PLANNING_FAILED' } });
@@ -322,8 +366,8 @@ describe('the planner, on PostgreSQL, S3 and Kafka', () => {
         const otherCommands = new ImportJobStreams(otherStore);
         await otherCommands.execute(requestImport(jobId, { sources }));
 
-        await planImport(jobId, { commands, objectStore, targetPieceBytes: 250 });
-        await planImport(jobId, { commands: otherCommands, objectStore, targetPieceBytes: 250 });
+        await planImport(jobId, { commands, objectStore, stagingBucket: bucket, maxStagedBytes: 1024 ** 3, targetPieceBytes: 250 });
+        await planImport(jobId, { commands: otherCommands, objectStore, stagingBucket: bucket, maxStagedBytes: 1024 ** 3, targetPieceBytes: 250 });
 
         const plan = await planOf(commands, jobId);
         expect(plan.length).toBeGreaterThan(3);
@@ -421,7 +465,7 @@ describe('the planner, on PostgreSQL, S3 and Kafka', () => {
     it('sends the current turn again from nothing remembered, as a restarted planner does, and only the pending pieces', async () => {
       await put('exports/customers.csv', oneLineRows(20));
       const jobId = await requestJob({ sources: [{ url: `s3://${bucket}/exports/customers.csv`, type: 'object' }] });
-      await planImport(jobId, { commands, objectStore, targetPieceBytes: 10 });
+      await planImport(jobId, { commands, objectStore, stagingBucket: bucket, maxStagedBytes: 1024 ** 3, targetPieceBytes: 10 });
       const [first, ...rest] = await planOf(commands, jobId);
       await commands.execute({
         type: 'RecordPieceResult.v1',
@@ -439,7 +483,7 @@ describe('the planner, on PostgreSQL, S3 and Kafka', () => {
       await put('exports/customers.csv', oneLineRows(5));
       const cancelling = await requestJob({ sources: [{ url: `s3://${bucket}/exports/customers.csv`, type: 'object' }] });
       const failing = await requestJob({ sources: [{ url: `s3://${bucket}/exports/customers.csv`, type: 'object' }] });
-      await Promise.all([cancelling, failing].map((jobId) => planImport(jobId, { commands, objectStore, targetPieceBytes: 10 })));
+      await Promise.all([cancelling, failing].map((jobId) => planImport(jobId, { commands, objectStore, stagingBucket: bucket, maxStagedBytes: 1024 ** 3, targetPieceBytes: 10 })));
       const now = new Date().toISOString();
       await commands.execute({ type: 'CancelImport.v1', data: { jobId: cancelling }, metadata: { now } });
       await commands.execute({ type: 'FailImport.v1', data: { jobId: failing, reason: { code: 'SOURCE_UNREADABLE', message: 'test' } }, metadata: { now } });
@@ -465,6 +509,8 @@ describe('the planner, on PostgreSQL, S3 and Kafka', () => {
       producer: messaging.producer,
       topics,
       targetPieceBytes: 1024,
+      stagingBucket: bucket,
+      maxStagedBytes: 1024 ** 3,
       maxPiecesOutPerJob: 8,
       subscriptionId,
       log: recordingLog(),
@@ -570,6 +616,17 @@ function oneLineRows(rows: number): Buffer {
 const crash = 'the planner crashed';
 
 /** The job's commands as a planner that crashes on its way to this command sees them. */
+async function stagedKeysIn(objectStore: ObjectStore, bucket: string, jobId: string): Promise<string[]> {
+  const keys: string[] = [];
+  let page: string | undefined;
+  do {
+    const listed = await objectStore.list(bucket, stagingPrefix(jobId), page === undefined ? {} : { page });
+    keys.push(...listed.objects.map((object) => object.key));
+    page = listed.nextPage;
+  } while (page !== undefined);
+  return keys;
+}
+
 function crashingBefore(type: ImportJobCommand['type'], store: PostgreSqlEventStore): ImportJobStreams {
   return new (class extends ImportJobStreams {
     override async execute(...args: Parameters<ImportJobStreams['execute']>): ReturnType<ImportJobStreams['execute']> {

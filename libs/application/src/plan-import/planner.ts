@@ -22,8 +22,12 @@ export interface PlannerOptions {
   readonly producer: MessageProducer;
   readonly topics: Pick<ImportJobTopics, 'pieces'>;
   readonly targetPieceBytes: number;
+  /** The service's own bucket, where gzip sources are staged (`planImport`). */
+  readonly stagingBucket: string;
+  readonly maxStagedBytes: number;
   /** The most pieces of one job out on the pieces topic at once: another job's pieces wait behind no more. */
   readonly maxPiecesOutPerJob: number;
+  /** Planning's checkpoint; the turns' is this with `-turns`. */
   readonly subscriptionId: string;
   readonly retry?: RetryPolicy;
   readonly log?: Log;
@@ -43,27 +47,29 @@ export interface Planner {
 }
 
 /**
- * Flow step 2: a checkpointed subscription that plans each requested job (`ImportRequested`) and
- * publishes the work items of each planned one in turns (`piecesInTurn`): the first ones on
- * `ImportPlanned` (which follows the plan's chunks), then one more for each of its pieces settled,
- * so that no job has more than `maxPiecesOutPerJob` pieces waiting on the shared pieces topic, and
- * a job requested after a large one waits behind that many of its pieces, not behind all of them.
- * Publishing on the stored events, not straight after planning or recording, means a crash between
- * the two still publishes: the event is delivered again until the checkpoint moves past it.
+ * Flow step 2, as two checkpointed subscriptions. One plans each requested job (`ImportRequested`),
+ * recording its plan chunk by chunk as it is found. The other publishes the work items of each job
+ * in turns (`piecesInTurn`): on each chunk recorded (`PiecesPlanned`), while the planner still
+ * reads, and then one more for each of its pieces settled, so that no job has more than
+ * `maxPiecesOutPerJob` pieces waiting on the shared pieces topic, and a job requested after a large
+ * one waits behind that many of its pieces, not behind all of them. Apart, since planning a large
+ * job holds its subscription for as long as it reads, and its pieces must meanwhile go out and
+ * settle. Publishing on the stored events, not straight after recording, means a crash between the
+ * two still publishes: the event is delivered again until the checkpoint moves past it.
  *
  * A cancelling job's pieces never sent are cancelled at once, by the planner itself, and those of
  * its turn settled by the workers.
  *
  * What each job has out is remembered in memory only, and forgotten when the job leaves its
- * processing (or cancelling) state: a planner started again sends each job's current turn once more
- * on its next event, and a piece sent twice is claimed by one copy and counted once.
+ * planning, processing (or cancelling) state: a planner started again sends each job's current turn
+ * once more on its next event, and a piece sent twice is claimed by one copy and counted once.
  *
  * Planning is sequential per planner instance: the subscription hands over one event at a time,
- * and a job's objects are read one after another, so one large job delays the jobs requested after
- * it. Two instances with the same subscription id are safe (both plan, one plan is recorded, the
+ * so one large job delays the planning of the jobs requested after it (not their turns). Two
+ * instances with the same subscription id are safe (both plan, one plan is recorded, the
  * checkpoint's compare-and-set keeps them from running ahead of each other) but do the work twice.
  *
- * Bad input never ends the subscription: a missing or unreadable source fails its job; so does a
+ * Bad input never ends a subscription: a missing or unreadable source fails its job; so does a
  * source that stays busy through every retry, or a plan the job refuses.
  */
 export function startPlanner(options: PlannerOptions): Planner {
@@ -107,12 +113,15 @@ export function startPlanner(options: PlannerOptions): Planner {
     if (outcome.cancelled > 0) log.info('Cancelled the pieces of an import job never sent', { jobId, pieces: outcome.cancelled });
   };
 
-  const onJobEvent = async (event: ImportJobEvent): Promise<void> => {
+  const onPlanningEvent = async (event: ImportJobEvent): Promise<void> => {
+    if (event.type === 'ImportRequested.v1') await plan(event.data.jobId);
+  };
+
+  const onTurnEvent = async (event: ImportJobEvent): Promise<void> => {
     switch (event.type) {
-      case 'ImportRequested.v1':
-        return plan(event.data.jobId);
+      case 'PiecesPlanned.v1':
+        return publish(event.data.jobId, event.data.chunk === 0 ? 'planned' : 'settled');
       case 'ImportPlanned.v2':
-        return publish(event.data.jobId, 'planned');
       case 'PieceCompleted.v1':
       case 'PieceFailed.v1':
       case 'PieceCancelled.v1':
@@ -130,35 +139,47 @@ export function startPlanner(options: PlannerOptions): Planner {
     }
   };
 
-  const subscription = runCheckpointedSubscription(store, {
-    subscriptionId,
-    ...(options.attempts && { attempts: options.attempts }),
-    onEvent: async (recorded: RecordedEvent) => {
-      const parsed = parseJobStreamEvent(recorded);
-      // Streams planned before plans were chunked hold ImportPlanned.v1, read as a chunk and ImportPlanned.v2.
-      for (const event of parsed.kind === 'event' ? parsed.events : []) await onJobEvent(event);
-    },
-    // One job that cannot be planned or published (a bug its input triggers, a work item the
-    // broker refuses) fails, with the reason, instead of holding every job requested after it.
-    settle: async (recorded, error, attempts) => {
-      const parsed = parseJobStreamEvent(recorded);
-      if (parsed.kind !== 'event') return;
-      const { jobId } = parsed.stored.data;
-      const what = parsed.stored.type === 'ImportRequested.v1' ? 'planned' : 'published';
-      const reason = { code: 'PLANNING_FAILED' as const, message: quoted(`the job could not be ${what} in ${attempts} attempts: ${messageOf(error)}`) };
-      report(log, jobId, await failPlanning(jobId, reason, commands));
-    },
-  });
+  const subscribe = (id: string, onEvent: (event: ImportJobEvent) => Promise<void>, what: 'planned' | 'published') =>
+    runCheckpointedSubscription(store, {
+      subscriptionId: id,
+      ...(options.attempts && { attempts: options.attempts }),
+      onEvent: async (recorded: RecordedEvent) => {
+        const parsed = parseJobStreamEvent(recorded);
+        // Streams planned before plans were chunked hold ImportPlanned.v1, read as a chunk and ImportPlanned.v2.
+        for (const event of parsed.kind === 'event' ? parsed.events : []) await onEvent(event);
+      },
+      // One job that cannot be planned or published (a bug its input triggers, a work item the
+      // broker refuses) fails, with the reason, instead of holding every job requested after it.
+      settle: async (recorded, error, attempts) => {
+        const parsed = parseJobStreamEvent(recorded);
+        if (parsed.kind !== 'event') return;
+        const { jobId } = parsed.stored.data;
+        const reason = { code: 'PLANNING_FAILED' as const, message: quoted(`the job could not be ${what} in ${attempts} attempts: ${messageOf(error)}`) };
+        report(log, jobId, await failPlanning(jobId, reason, commands));
+      },
+    });
+  const subscriptions = [subscribe(subscriptionId, onPlanningEvent, 'planned'), subscribe(`${subscriptionId}-turns`, onTurnEvent, 'published')];
+  // One failing ends the other, so that whoever starts the planner again starts both once.
+  const stopBoth = () => Promise.all(subscriptions.map((subscription) => subscription.stop()));
+  const bothFinished = subscriptions.map((subscription) =>
+    subscription.finished.catch(async (error: unknown) => {
+      await stopBoth();
+      throw error;
+    }),
+  );
   // A retry wait cut short by stop() rejects the handler; that is the stop, not a failure.
-  const finished = subscription.finished.catch((error: unknown) => {
-    if (!stopping.signal.aborted) throw error;
-  });
+  const finished = Promise.all(bothFinished).then(
+    () => undefined,
+    (error: unknown) => {
+      if (!stopping.signal.aborted) throw error;
+    },
+  );
 
   return {
     finished,
     async stop() {
       stopping.abort();
-      await subscription.stop();
+      await stopBoth();
       await finished.catch(() => undefined);
     },
   };

@@ -115,9 +115,19 @@ function completePlan({ data, metadata }: CompletePlan, state: ImportJob): reado
     throw new ValidationError('pieces', `the chunks recorded so far hold ${job.pieces.size} pieces, not ${pieces}`);
   }
   const planned: ImportJobEvent = { type: 'ImportPlanned.v2', data: { jobId: job.jobId, pieces, files, totalBytes, occurredAt: metadata.now } };
-  // A plan of no pieces (an empty prefix of the right format) is a job with nothing left to do.
-  if (pieces === 0) return [planned, { type: 'ImportCompleting.v1', data: { jobId: job.jobId, occurredAt: metadata.now } }];
-  return [planned];
+  // Every piece settled while the plan was being found (or a plan of none: an empty prefix of the
+  // right format): the plan's end is the job's.
+  const after = evolve(job, planned) as ImportJobDetails;
+  if (pendingPieces(after) > 0) return [planned];
+  return [planned, closing(after, metadata.now)];
+}
+
+/** The event that ends a job every piece of which has settled: completing, or failing for a reason. */
+function closing(job: ImportJobDetails, occurredAt: string): ImportJobEvent {
+  const reason = closingReason(job);
+  return reason
+    ? { type: 'ImportFailing.v1', data: { jobId: job.jobId, reason, occurredAt } }
+    : { type: 'ImportCompleting.v1', data: { jobId: job.jobId, occurredAt } };
 }
 
 /** Pinpoint fails a job when any piece fails; the row threshold is the job's own policy. */
@@ -168,14 +178,19 @@ function checkCounts(command: RecordPieceResult): void {
   }
 }
 
+/**
+ * A piece of a recorded chunk is work at once, while the rest of the plan is still being found: its
+ * result is counted then too, but a job still planning never ends with its last piece settled,
+ * since more may follow; the plan's totals end it (`completePlan`).
+ */
 function recordPieceResult(command: RecordPieceResult, state: ImportJob): readonly ImportJobEvent[] {
   const { jobId, pieceId, outcome } = command.data;
   const job = existingJob(state, jobId);
-  if (job.plan === undefined) {
-    return refuse(job, isFinished(job.status) ? 'JOB_ALREADY_FINISHED' : 'JOB_NOT_PLANNED', `record piece ${pieceId} of`);
-  }
   const pieceStatus = job.pieces.get(pieceId);
-  if (pieceStatus === undefined) throw new NotFoundError('PIECE_NOT_FOUND', `job ${jobId} has no piece ${pieceId}`);
+  if (pieceStatus === undefined) {
+    if (job.plan === undefined) return refuse(job, isFinished(job.status) ? 'JOB_ALREADY_FINISHED' : 'JOB_NOT_PLANNED', `record piece ${pieceId} of`);
+    throw new NotFoundError('PIECE_NOT_FOUND', `job ${jobId} has no piece ${pieceId}`);
+  }
   checkCounts(command);
   // A piece is counted once: its redelivered result, or a late one after the job ended, changes nothing.
   if (pieceStatus !== 'pending' || isFinished(job.status)) return nothing;
@@ -186,18 +201,13 @@ function recordPieceResult(command: RecordPieceResult, state: ImportJob): readon
   const settled = pieceEvent(command);
   const after = evolve(job, settled) as ImportJobDetails;
   if (pendingPieces(after) > 0) return [settled];
-  const occurredAt = command.metadata.now;
   switch (job.status) {
-    case 'Processing': {
-      const reason = closingReason(after);
-      return reason
-        ? [settled, { type: 'ImportFailing.v1', data: { jobId, reason, occurredAt } }]
-        : [settled, { type: 'ImportCompleting.v1', data: { jobId, occurredAt } }];
-    }
+    case 'Processing':
+      return [settled, closing(after, command.metadata.now)];
     case 'Cancelling':
-      return [settled, { type: 'ImportCancelled.v1', data: { jobId, occurredAt } }];
+      return [settled, { type: 'ImportCancelled.v1', data: { jobId, occurredAt: command.metadata.now } }];
     default:
-      // Failing: the job's end was decided already; the piece is only counted.
+      // Planning: more pieces may come. Failing: the job's end was decided already. The piece is only counted.
       return [settled];
   }
 }
@@ -233,7 +243,9 @@ function cancelImport({ data, metadata }: CancelImport, state: ImportJob): reado
   switch (job.status) {
     case 'Requested':
     case 'Planning':
-      // No piece is out yet: nothing to wait for.
+      // The plan stops where it is; the pieces of its recorded chunks still pending are waited for,
+      // and none pending means nothing to wait for.
+      if (pendingPieces(job) > 0) return [cancelling];
       return [cancelling, { type: 'ImportCancelled.v1', data: { jobId: job.jobId, occurredAt: metadata.now } }];
     case 'Processing':
       return [cancelling];

@@ -39,6 +39,17 @@ export interface ImportDefinition {
   readonly exclusiveDestination?: boolean;
   /** CSV only: how the files are written; `defaultCsvOptions` for what is left out. */
   readonly csv?: CsvOptions;
+  /** JSON only: how its lines become records. */
+  readonly json?: JsonLineOptions;
+}
+
+export interface JsonLineOptions {
+  /**
+   * Each valid line is published as the file writes it (its whitespace, key order and number
+   * spelling kept: `1.50` stays `1.50`), not parsed and written again: the fastest import of NDJSON.
+   * Lines are still parsed to be checked (an object, the schema, the key field). False by default.
+   */
+  readonly passThrough: boolean;
 }
 
 export interface S3Location {
@@ -113,5 +124,9 @@ export function validateDefinition(definition: ImportDefinition): void {
   if (definition.csv !== undefined) {
     if (definition.format !== 'CSV') throw new ValidationError('csv', 'applies to CSV only');
     validateCsvOptions(definition.csv);
+  }
+  if (definition.json !== undefined) {
+    if (definition.format !== 'JSON') throw new ValidationError('json', 'applies to JSON only');
+    if (typeof definition.json.passThrough !== 'boolean') throw new ValidationError('json.passThrough', 'must be true or false');
   }
 }

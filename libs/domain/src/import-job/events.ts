@@ -25,6 +25,20 @@ export interface PieceSpec {
   /** CSV only: how the file is written, settled when it was planned; RFC 4180 in UTF-8 when absent (plans made before dialects). */
   readonly csv?: CsvDialect;
   readonly destinationTopic: string;
+  /**
+   * The user's file the piece was cut from, when `object` is not it: a gzip file is decompressed
+   * while it is planned into staging objects of the service's own, each a plain piece, and its
+   * rows, failures and records name this file and its own line numbers, never the staging object.
+   */
+  readonly origin?: ObjectOrigin;
+}
+
+/** The exact version of a user's source file. */
+export interface ObjectOrigin {
+  readonly bucket: string;
+  readonly key: string;
+  readonly etag: string;
+  readonly versionId?: string;
 }
 
 /** One rejected row, as the failure report and Pinpoint's `Failures` show it. */

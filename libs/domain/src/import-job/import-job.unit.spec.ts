@@ -180,18 +180,58 @@ describe('import job', () => {
       spec.given(history).when(recordPlannedPieces(0, tooMany)).thenThrows(ValidationError, { field: 'pieces' });
     });
 
-    it('does not take a piece result while the plan is still being recorded', () => {
+    it("counts a recorded chunk's piece results while the plan is still being found, and never ends the job for them", () => {
+      const midPlan = [...history, piecesPlanned(0, [piece(1), piece(2)])];
+      spec.given(midPlan).when(pieceResult(1, completedOutcome())).then([pieceCompleted(1)]);
+      spec.given([...midPlan, pieceCompleted(1)]).when(pieceResult(2, failedOutcome)).then([pieceFailed(2)]);
+      spec.given([...midPlan, pieceCompleted(1), pieceFailed(2)]).when(pieceResult(2, completedOutcome())).thenNothingHappened();
+      expect(stateAfter([...midPlan, pieceCompleted(1), pieceFailed(2)])).toMatchObject({ status: 'Planning', pieceCounts: { total: 0, completed: 1, failed: 1 } });
+    });
+
+    it('does not take the result of a piece no recorded chunk holds', () => {
       spec
         .given([...history, piecesPlanned(0, [piece(1)])])
-        .when(pieceResult(1, completedOutcome()))
+        .when(pieceResult(2, completedOutcome()))
         .thenThrows(IllegalStateError, { code: 'JOB_NOT_PLANNED' });
     });
 
-    it('is cancelled at once mid-plan, and then takes no more of the plan', () => {
-      const midPlan = [...history, piecesPlanned(0, [piece(1)])];
+    it('ends with the totals when every piece settled while the plan was being found', () => {
+      const settledMidPlan = [...history, piecesPlanned(0, [piece(1)]), pieceCompleted(1), piecesPlanned(1, [piece(2)]), pieceCompleted(2)];
+      spec.given(settledMidPlan).when(completePlan([piece(1), piece(2)])).then([plannedTotals([piece(1), piece(2)]), completing()]);
+      const failedMidPlan = [...history, piecesPlanned(0, [piece(1), piece(2)]), pieceCompleted(1), pieceFailed(2)];
+      spec
+        .given(failedMidPlan)
+        .when(completePlan([piece(1), piece(2)]))
+        .then([plannedTotals([piece(1), piece(2)]), failing({ code: 'PIECES_FAILED', message: `1 of 2 pieces failed; first: ${failedOutcome.reason.message}` })]);
+    });
+
+    it('processes the pieces still pending when the totals come, and ends with the last of them', () => {
+      const partlySettled = [...history, piecesPlanned(0, [piece(1), piece(2)]), pieceCompleted(1)];
+      spec.given(partlySettled).when(completePlan([piece(1), piece(2)])).then([plannedTotals([piece(1), piece(2)])]);
+      spec.given([...partlySettled, plannedTotals([piece(1), piece(2)])]).when(pieceResult(2, completedOutcome())).then([pieceCompleted(2), completing()]);
+    });
+
+    it('is cancelled at once mid-plan when no piece of its chunks is pending, and then takes no more of the plan', () => {
+      const midPlan = [...history, piecesPlanned(0, [piece(1)]), pieceCompleted(1)];
       spec.given(midPlan).when(cancelImport()).then([cancelling(), cancelled()]);
       spec.given([...midPlan, cancelling(), cancelled()]).when(recordPlannedPieces(1, [piece(2)])).thenThrows(IllegalStateError, { code: 'JOB_ALREADY_FINISHED' });
       spec.given([...midPlan, cancelling(), cancelled()]).when(completePlan([piece(1), piece(2)])).thenThrows(IllegalStateError, { code: 'JOB_ALREADY_FINISHED' });
+    });
+
+    it('cancelled mid-plan with pieces pending, takes no more of the plan and ends with the last of them settled', () => {
+      const midPlan = [...history, piecesPlanned(0, [piece(1), piece(2)])];
+      spec.given(midPlan).when(cancelImport()).then([cancelling()]);
+      const cancellingMidPlan = [...midPlan, cancelling()];
+      spec.given(cancellingMidPlan).when(recordPlannedPieces(1, [piece(3)])).thenThrows(IllegalStateError, { code: 'JOB_NOT_PLANNING' });
+      spec.given(cancellingMidPlan).when(completePlan([piece(1), piece(2), piece(3)])).thenThrows(IllegalStateError, { code: 'JOB_NOT_PLANNING' });
+      spec.given(cancellingMidPlan).when(pieceResult(1, completedOutcome())).then([pieceCompleted(1)]);
+      spec.given([...cancellingMidPlan, pieceCompleted(1)]).when(pieceResult(2, { kind: 'cancelled' })).then([pieceCancelled(2), cancelled()]);
+    });
+
+    it('fails mid-plan with pieces settled, and counts the pieces still out without deciding the end again', () => {
+      const midPlan = [...history, piecesPlanned(0, [piece(1), piece(2)]), pieceCompleted(1)];
+      spec.given(midPlan).when(failImport()).then([failing(sourceMissing)]);
+      spec.given([...midPlan, failing(sourceMissing)]).when(pieceResult(2, completedOutcome())).then([pieceCompleted(2)]);
     });
 
     it('fails mid-plan with the reason given, and then takes no more of the plan', () => {

@@ -2,7 +2,7 @@ import { csvEncodings, validateCsvOptions, type CsvDialect, type CsvOptions } fr
 import { ValidationError } from '../errors';
 import type { JsonObject } from '../json';
 import { count, everyField, flag, list, oneOf, optional, record, text, timestamp, UnreadableField, type Fields } from '../stored-fields';
-import { importFormats, type ImportDefinition, type ImportSource } from './definition';
+import { importFormats, type ImportDefinition, type ImportSource, type JsonLineOptions } from './definition';
 import {
   jobFailureCodes,
   pieceFailureCodes,
@@ -10,6 +10,7 @@ import {
   type ImportJobEvent,
   type JobFailureReason,
   type PieceFailureReason,
+  type ObjectOrigin,
   type PieceSpec,
   type RowFailure,
   type StoredImportJobEvent,
@@ -204,6 +205,7 @@ function definitionOf(value: unknown): ImportDefinition {
     failurePolicy: everyField<ImportDefinition['failurePolicy']>({ maxFailedRowRatio }),
     exclusiveDestination: optional(definition.exclusiveDestination, 'definition.exclusiveDestination', flag),
     csv: optional(definition.csv, 'definition.csv', csvOptionsOf),
+    json: optional(definition.json, 'definition.json', (options, path) => everyField<JsonLineOptions>({ passThrough: flag(record(options, path).passThrough, `${path}.passThrough`) })),
   });
 }
 
@@ -253,19 +255,25 @@ function pieceOf(value: unknown, path: string): PieceSpec {
   if (end < start) throw new UnreadableField(`${path}.range`, `ends at ${end}, before its start at ${start}`);
   return everyField<PieceSpec>({
     pieceId: text(piece.pieceId, `${path}.pieceId`),
-    object: everyField<PieceSpec['object']>({
-      bucket: text(object.bucket, `${path}.object.bucket`),
-      key: text(object.key, `${path}.object.key`),
-      etag: text(object.etag, `${path}.object.etag`),
-      versionId: optional(object.versionId, `${path}.object.versionId`, text),
-      size: count(object.size, `${path}.object.size`),
-    }),
+    object: { ...originOf(object, `${path}.object`), size: count(object.size, `${path}.object.size`) },
     range: everyField<PieceSpec['range']>({ start, end }),
     compression: oneOf(piece.compression, `${path}.compression`, ['none', 'gzip'] as const),
     firstLine: count(piece.firstLine, `${path}.firstLine`),
     csvHeader: optional(piece.csvHeader, `${path}.csvHeader`, (header, at) => list(header, at, text)),
     csv: optional(piece.csv, `${path}.csv`, csvDialectOf),
     destinationTopic: text(piece.destinationTopic, `${path}.destinationTopic`),
+    origin: optional(piece.origin, `${path}.origin`, originOf),
+  });
+}
+
+/** An object version: a piece's origin, and its object's all but the size. */
+function originOf(value: unknown, path: string): ObjectOrigin {
+  const origin = record(value, path);
+  return everyField<ObjectOrigin>({
+    bucket: text(origin.bucket, `${path}.bucket`),
+    key: text(origin.key, `${path}.key`),
+    etag: text(origin.etag, `${path}.etag`),
+    versionId: optional(origin.versionId, `${path}.versionId`, text),
   });
 }
 

@@ -23,6 +23,7 @@ const piece: PieceSpec = {
   firstLine: 2,
   csvHeader: ['id', 'name'],
   destinationTopic: 'customers.imported',
+  origin: { bucket: 'imports', key: 'customers.csv.gz', etag: '"etag-gz"', versionId: 'v3' },
 };
 const secondPiece: PieceSpec = { pieceId: 'piece-2', object: { bucket: 'imports', key: 'customers.csv', etag: '"etag-1"', size: 2000 }, range: { start: 1000, end: 2000 }, compression: 'gzip', firstLine: 12, destinationTopic: 'customers.imported' };
 const report = { location: 's3://reports/job-1/failure-report.csv', rows: 3 };
@@ -181,6 +182,9 @@ describe('reading a stored job event', () => {
     ['PiecesPlanned.v1', 'pieces.0.firstLine', 2.5, 'pieces[0].firstLine'],
     ['PiecesPlanned.v1', 'pieces.0.csvHeader', [1, 2], 'pieces[0].csvHeader[0]'],
     ['PiecesPlanned.v1', 'pieces.0.destinationTopic', undefined, 'pieces[0].destinationTopic'],
+    ['PiecesPlanned.v1', 'pieces.0.origin', 'customers.csv.gz', 'pieces[0].origin'],
+    ['PiecesPlanned.v1', 'pieces.0.origin.key', undefined, 'pieces[0].origin.key'],
+    ['PiecesPlanned.v1', 'pieces.0.origin.versionId', 7, 'pieces[0].origin.versionId'],
     ['ImportPlanned.v2', 'pieces', [piece], 'pieces'],
     ['ImportPlanned.v2', 'files', undefined, 'files'],
     ['ImportPlanned.v2', 'totalBytes', 2 ** 53, 'totalBytes'],

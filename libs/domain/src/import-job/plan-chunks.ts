@@ -33,21 +33,57 @@ export function isWithinChunkBounds(pieces: readonly PieceSpec[]): boolean {
 
 /** The plan's pieces, in order, cut into the fewest chunks within the bounds. */
 export function planChunks(pieces: readonly PieceSpec[]): PieceSpec[][] {
+  const chunker = new PlanChunker();
   const chunks: PieceSpec[][] = [];
-  let chunk: PieceSpec[] = [];
-  let bytes = 2;
-  for (const piece of pieces) {
-    const pieceBytes = pieceJsonBytes(piece);
-    if (chunk.length === maxPiecesPerChunk || (chunk.length > 0 && bytes + 1 + pieceBytes > maxChunkBytes)) {
-      chunks.push(chunk);
-      chunk = [];
-      bytes = 2;
-    }
-    bytes += (chunk.length > 0 ? 1 : 0) + pieceBytes;
-    chunk.push(piece);
-  }
-  if (chunk.length > 0) chunks.push(chunk);
+  for (const closed of [...pieces.map((piece) => chunker.add(piece)), chunker.end()]) if (closed !== undefined) chunks.push(closed);
   return chunks;
+}
+
+/**
+ * Cuts a plan into chunks as its pieces are found, so that each chunk is recorded, and its pieces
+ * go to work, while the planner still reads: a chunk closes when it is full (the bounds above), or
+ * early at a file's end (`atFileEnd`, also the end of a staged part of a gzip file) once it holds
+ * at least 2^n pieces, n its index. The first pieces so go out after the first file, not after a
+ * thousand pieces, and a plan of many small files still records a handful of chunks more than the
+ * fewest, not one per file. The cut depends only on the pieces and where the files end, so
+ * planning the same sources again cuts the same chunks.
+ */
+export class PlanChunker {
+  private chunk: PieceSpec[] = [];
+  private bytes = 2;
+  private index = 0;
+
+  /** Adds the next piece; returns the chunk it closed, full, when it did not fit in it. */
+  add(piece: PieceSpec): PieceSpec[] | undefined {
+    const pieceBytes = pieceJsonBytes(piece);
+    const closed = this.chunk.length === maxPiecesPerChunk || (this.chunk.length > 0 && this.bytes + 1 + pieceBytes > maxChunkBytes) ? this.close() : undefined;
+    this.bytes += (this.chunk.length > 0 ? 1 : 0) + pieceBytes;
+    this.chunk.push(piece);
+    return closed;
+  }
+
+  /** A file's pieces are all added: the chunk closes here if it is large enough for its index. */
+  atFileEnd(): PieceSpec[] | undefined {
+    return this.chunk.length > 0 && this.chunk.length >= 2 ** Math.min(this.index, 30) ? this.close() : undefined;
+  }
+
+  /** Every piece is added: the last chunk, if any piece is left. */
+  end(): PieceSpec[] | undefined {
+    return this.chunk.length > 0 ? this.close() : undefined;
+  }
+
+  /** The index the next chunk closed will have: also how many were closed. */
+  get chunksClosed(): number {
+    return this.index;
+  }
+
+  private close(): PieceSpec[] {
+    const closed = this.chunk;
+    this.chunk = [];
+    this.bytes = 2;
+    this.index += 1;
+    return closed;
+  }
 }
 
 // JSON.stringify escapes lone surrogates, so every surrogate in its output is half of a pair.

@@ -1,5 +1,5 @@
 import type { PieceSpec } from './events';
-import { isWithinChunkBounds, maxChunkBytes, maxPiecesPerChunk, planChunks } from './plan-chunks';
+import { isWithinChunkBounds, maxChunkBytes, maxPiecesPerChunk, planChunks, PlanChunker } from './plan-chunks';
 
 // The store weighs an event in UTF-8 bytes of its JSON; TextEncoder measures that independently
 // of the byte count the chunking itself keeps.
@@ -63,5 +63,39 @@ describe('a plan cut into chunks', () => {
     const wide = pieces(200, ['y'.repeat(2000)]);
     expect(storedBytes(wide)).toBeGreaterThan(maxChunkBytes);
     expect(isWithinChunkBounds(wide)).toBe(false);
+  });
+
+  describe('as its pieces are found', () => {
+    /** Chunks closed by a plan of files of these piece counts, in order. */
+    function chunkSizes(files: readonly number[]): number[] {
+      const chunker = new PlanChunker();
+      const sizes: number[] = [];
+      let next = 0;
+      const closedOne = (closed: PieceSpec[] | undefined) => closed && sizes.push(closed.length);
+      for (const count of files) {
+        for (let index = 0; index < count; index++) closedOne(chunker.add(piece(next++)));
+        closedOne(chunker.atFileEnd());
+      }
+      closedOne(chunker.end());
+      return sizes;
+    }
+
+    it("closes the first chunk at the first file's end, so its pieces go to work while later files are read", () => {
+      expect(chunkSizes([3, 5, 5])[0]).toBe(3);
+    });
+
+    it('closes each chunk early at a file end only once it holds 2^n pieces, n its index, and full ones after that', () => {
+      expect(chunkSizes(Array.from({ length: 3000 }, () => 1))).toEqual([1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000, 977]);
+    });
+
+    it('records a lake of 100,000 one-piece files in a few more chunks than the fewest, not one per file', () => {
+      const sizes = chunkSizes(Array.from({ length: 100_000 }, () => 1));
+      expect(sizes.reduce((sum, size) => sum + size, 0)).toBe(100_000);
+      expect(sizes.length).toBeLessThanOrEqual(100_000 / maxPiecesPerChunk + 10);
+    });
+
+    it('cuts a large file into full chunks as a plan cut at once would', () => {
+      expect(chunkSizes([2500])).toEqual(planChunks(pieces(2500)).map((chunk) => chunk.length));
+    });
   });
 });

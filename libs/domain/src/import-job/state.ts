@@ -47,9 +47,34 @@ export function initialState(): ImportJob {
   return { status: 'NotStarted' };
 }
 
+/** Pieces of the chunks recorded so far not settled yet: while planning goes on, more may follow. */
 export function pendingPieces(job: ImportJobDetails): number {
-  const { total, completed, failed, cancelled } = job.pieceCounts;
-  return total - completed - failed - cancelled;
+  const { completed, failed, cancelled } = job.pieceCounts;
+  return job.pieces.size - completed - failed - cancelled;
+}
+
+/**
+ * The piece at this plan position, among the chunks recorded so far: the plan is not complete
+ * while it is being found, yet its recorded pieces are already work. A look-up walks the chunks
+ * (a hundred for 100,000 pieces) until the plan is complete, then indexes it.
+ */
+export function plannedPieceAt(job: ImportJobDetails, position: number): PieceSpec | undefined {
+  if (job.plan !== undefined) return job.plan[position];
+  let first = 0;
+  for (const chunk of job.plannedChunks) {
+    if (position < first + chunk.length) return chunk[position - first];
+    first += chunk.length;
+  }
+  return undefined;
+}
+
+/** The recorded pieces from this plan position on, in plan order. */
+export function* plannedPiecesFrom(job: ImportJobDetails, position: number): Generator<PieceSpec> {
+  let first = 0;
+  for (const chunk of job.plannedChunks) {
+    for (let index = Math.max(0, position - first); index < chunk.length; index++) yield chunk[index]!;
+    first += chunk.length;
+  }
 }
 
 function settlePiece(job: ImportJobDetails, pieceId: string, outcome: Exclude<PieceStatus, 'pending'>, occurredAt: string): ImportJobDetails {

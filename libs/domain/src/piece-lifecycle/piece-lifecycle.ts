@@ -1,6 +1,6 @@
 import type { ImportDefinition } from '../import-job/definition';
 import type { ImportJobEvent, PieceSpec } from '../import-job/events';
-import type { ImportJob, ImportJobDetails } from '../import-job/state';
+import { plannedPieceAt, plannedPiecesFrom, type ImportJob, type ImportJobDetails } from '../import-job/state';
 
 /**
  * A piece's life outside its job's stream: planned, published as a work item, claimed by the first
@@ -15,12 +15,13 @@ export interface PlannedWork {
   readonly format: ImportDefinition['format'];
   readonly keyField: ImportDefinition['keyField'];
   readonly schema: ImportDefinition['schema'];
+  readonly json?: ImportDefinition['json'];
   readonly piece: PieceSpec;
 }
 
 export function plannedWorkOf(job: ImportJobDetails, piece: PieceSpec): PlannedWork {
-  const { format, keyField, schema } = job.definition;
-  return { jobId: job.jobId, tenantId: job.tenantId, format, keyField, schema, piece };
+  const { format, keyField, schema, json } = job.definition;
+  return { jobId: job.jobId, tenantId: job.tenantId, format, keyField, schema, ...(json !== undefined && { json }), piece };
 }
 
 /**
@@ -41,10 +42,11 @@ export function admitPiece(job: ImportJob, pieceId: string, isAsPlanned: (planne
   if (job.status === 'NotStarted' || job.pieces.get(pieceId) !== 'pending') return 'skip';
   // Looked up by position, not searched: a job of n pieces admits n of them.
   const position = job.pieces.positionOf(pieceId);
-  const planned = position === undefined ? undefined : job.plan?.[position];
+  const planned = position === undefined ? undefined : plannedPieceAt(job, position);
   if (planned?.pieceId !== pieceId || !isAsPlanned(plannedWorkOf(job, planned))) return 'skip';
   if (job.status === 'Cancelling') return 'cancel';
-  return job.status === 'Processing' ? 'import' : 'skip';
+  // A recorded chunk's pieces are imported while the rest of the plan is still being found.
+  return job.status === 'Processing' || job.status === 'Planning' ? 'import' : 'skip';
 }
 
 /**
@@ -66,8 +68,9 @@ export type PiecesInTurn =
   | { readonly kind: 'skip'; readonly status: ImportJob['status'] };
 
 /**
- * What a planned job does now: its turn is its first `maxOut` pending pieces in plan order, and
- * `work` those of them not sent yet (`sent` is then what the publisher remembers). Jobs share the
+ * What a job does now: its turn is its first `maxOut` pending pieces in plan order, among the
+ * chunks recorded so far (a job still planning takes turns too, and its next chunk extends the
+ * pieces it has to send), and `work` those of them not sent yet (`sent` is then what the publisher remembers). Jobs share the
  * workers in the order their work items reach the topic: with at most `maxOut` of a job's pieces
  * out at once, released as they settle, a job of thousands of pieces holds another job's first
  * piece back by at most `maxOut` pieces, not by its whole backlog. A job failing or over sends
@@ -86,23 +89,24 @@ export type PiecesInTurn =
  * `maxOut` look-ups and a scan from `next` that, over the job's life, passes each piece once.
  */
 export function piecesInTurn(job: ImportJob, { out, next }: PiecesOut, maxOut: number): PiecesInTurn {
-  if (job.status !== 'Processing' && job.status !== 'Cancelling') return { kind: 'skip', status: job.status };
-  const plan = job.plan ?? [];
+  if (job.status !== 'Planning' && job.status !== 'Processing' && job.status !== 'Cancelling') return { kind: 'skip', status: job.status };
   const isPending = (piece: PieceSpec) => job.pieces.get(piece.pieceId) === 'pending';
   const stillOut = out.filter((pieceId) => job.pieces.get(pieceId) === 'pending');
   const due: PieceSpec[] = [];
   let position = next;
-  while (position < plan.length && stillOut.length + due.length < maxOut) {
-    const piece = plan[position]!;
+  const recorded = plannedPiecesFrom(job, next);
+  while (stillOut.length + due.length < maxOut) {
+    const { value: piece, done } = recorded.next();
+    if (done) break;
     if (isPending(piece)) due.push(piece);
     position += 1;
   }
-  const cancel = job.status === 'Cancelling' ? plan.slice(position).filter(isPending) : [];
+  const cancel = job.status === 'Cancelling' ? [...recorded].filter(isPending) : [];
   return {
     kind: 'turn',
     work: due.map((piece) => plannedWorkOf(job, piece)),
     cancel: cancel.map((piece) => piece.pieceId),
-    sent: { out: [...stillOut, ...due.map((piece) => piece.pieceId)], next: job.status === 'Cancelling' ? plan.length : position },
+    sent: { out: [...stillOut, ...due.map((piece) => piece.pieceId)], next: job.status === 'Cancelling' ? job.pieces.size : position },
   };
 }
 

@@ -45,9 +45,18 @@ describe('piece lifecycle', () => {
       expect(admitPiece(given(requested(), ...planned(2), cancelling()), 'piece-2', anyWork)).toBe('cancel');
     });
 
+    it('imports a pending piece of a recorded chunk while its job is still planning', () => {
+      const midPlan = given(requested(), planningStarted(), chunk(0, [piece(1), piece(2)]), chunk(1, [piece(3)]));
+      expect(admitPiece(midPlan, 'piece-3', anyWork)).toBe('import');
+      expect(admitPiece(midPlan, 'piece-4', anyWork)).toBe('skip');
+    });
+
+    it('cancels a pending piece of a job cancelled while it was planning', () => {
+      expect(admitPiece(given(requested(), planningStarted(), chunk(0, [piece(1), piece(2)]), cancelling()), 'piece-2', anyWork)).toBe('cancel');
+    });
+
     it.each([
       ['its job does not exist', () => given()],
-      ['its job is still planning', () => given(requested(), planningStarted(), chunk(0, [piece(1)]))],
       ['it is settled already', () => given(requested(), ...planned(2), completed(1))],
       ['its job is failing', () => given(requested(), ...planned(2), failed(2), failing())],
       ['its job is over', () => given(requested(), ...planned(2), failed(2), failing(), jobFailed())],
@@ -177,9 +186,29 @@ describe('piece lifecycle', () => {
     it.each([
       ['Failing', () => given(requested(), ...planned(2), failed(1), failing())],
       ['Completed', () => given(requested(), ...planned(1), completed(1), completing(), finished())],
-      ['Planning', () => given(requested(), planningStarted(), chunk(0, [piece(1)]))],
     ])('sends nothing for a job that is %s', (status, job) => {
       expect(piecesInTurn(job(), nothingOut, 8)).toEqual({ kind: 'skip', status });
+    });
+
+    it('sends nothing for a job planning with no chunk recorded yet', () => {
+      expect(piecesInTurn(given(requested(), planningStarted()), nothingOut, 8)).toEqual({ kind: 'turn', work: [], cancel: [], sent: { out: [], next: 0 } });
+    });
+
+    it('takes turns while the job is still planning, each chunk recorded extending the pieces it has to send', () => {
+      const firstChunk = given(requested(), planningStarted(), chunk(0, [piece(1), piece(2), piece(3)]));
+      const first = piecesInTurn(firstChunk, nothingOut, 2);
+      expect(idsOf(first)).toEqual(['piece-1', 'piece-2']);
+      const settled = importJobDecider.evolve(importJobDecider.evolve(firstChunk, completed(1)), completed(2));
+      const second = piecesInTurn(settled, sentBy(first), 2);
+      expect(idsOf(second)).toEqual(['piece-3']);
+      const nextChunk = importJobDecider.evolve(settled, chunk(1, [piece(4), piece(5)]));
+      expect(idsOf(piecesInTurn(nextChunk, sentBy(second), 2))).toEqual(['piece-4']);
+    });
+
+    it("cancels at once every pending piece after the turn of a job cancelled while planning", () => {
+      const decision = piecesInTurn(given(requested(), planningStarted(), chunk(0, [piece(1), piece(2)]), chunk(1, [piece(3), piece(4)]), cancelling()), nothingOut, 1);
+      expect(idsOf(decision)).toEqual(['piece-1']);
+      expect(decision).toMatchObject({ cancel: ['piece-2', 'piece-3', 'piece-4'], sent: { next: 4 } });
     });
   });
 

@@ -18,7 +18,7 @@ export function serviceConsumerGroups(topicPrefix: string, topics: ImportJobTopi
 }
 
 /** The event-store subscriptions of the projector app; each keeps its checkpoint in the store. */
-const storeSubscriptions = ['plan-import', 'finish-import', 'publish-job-events'] as const;
+const storeSubscriptions = ['plan-import', 'plan-import-turns', 'finish-import', 'publish-job-events'] as const;
 
 /** Past this many events behind, a projection's lag reads as this many: counting costs a read of them. */
 export const projectionLagCap = 1000;
