@@ -1,21 +1,21 @@
 /**
- * "Limit, our stack": the most the service could reach with its own libraries and nothing around
- * them. Streams one object from S3 (libs/sources, a piece's range at a time), reads its rows with the service's reader (libs/formats), makes
- * each record the message the worker makes, and produces them with the service's kafkajs adapter
- * (libs/messaging) in transactions of one piece's bytes, sent in the worker's batches. No consumer,
- * no event store, no validation, no failure list. With `client: 'librdkafka'`, the same run produces
+ * "Limit, our stack": the most the service could reach with its own piece code and nothing around
+ * it. The object is cut into pieces first, as the planner cuts it (libs/formats `findSplits`; a
+ * gzip object is one piece), before the clock starts; then each piece goes through the worker's own
+ * `processPiece` (S3 range read, libs/formats readers, records, failure list) inside a transaction of
+ * the service's kafkajs adapter, `piecesAtOnce` pieces at a time as a worker takes them. No consumer,
+ * no admission, no event store, no results. With `client: 'librdkafka'`, the same run produces
  * through Confluent's librdkafka binding instead (bench/support/librdkafka.ts), the candidate
  * replacement for kafkajs. Run by bench.ts as a child process; prints one JSON line:
  * { rows, bytes, ms, cpuMs }
  * (cpuMs: this process's own CPU time, a figure less swayed than wall time by a busy machine).
  */
-import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { DestinationBatch, recordBytesBound } from '@import-jobs/application/process-piece/destination-batch';
-import { defaultPieceLimits } from '@import-jobs/application/process-piece';
-import { gunzipChunks, keyOf, readCsvRows, readNdjsonRows, type RowResult } from '@import-jobs/formats';
-import type { OutgoingMessage, Transaction } from '@import-jobs/messaging';
+import { processPiece, RowValidators } from '@import-jobs/application/process-piece';
+import type { PieceWorkItem } from '@import-jobs/application/messages';
+import { findSplits, type Split } from '@import-jobs/formats';
+import type { Transaction } from '@import-jobs/messaging';
 import { createKafkaMessaging } from '@import-jobs/messaging/kafkajs';
-import { createS3Client, S3ObjectStore } from '@import-jobs/sources';
+import { createS3Client, S3ObjectStore, type ObjectStore } from '@import-jobs/sources';
 import { librdkafkaTransactionalProducer } from './support/librdkafka';
 
 export interface LimitRunInput {
@@ -27,6 +27,8 @@ export interface LimitRunInput {
   readonly gzip: boolean;
   readonly topic: string;
   readonly pieceSizeBytes: number;
+  /** Pieces in their own transactions at once, as one worker takes them (WORKER_PIECES_IN_FLIGHT). */
+  readonly piecesAtOnce: number;
   readonly client: 'kafkajs' | 'librdkafka';
   /** Where bench.ts installed the librdkafka client, when `client` is 'librdkafka'. */
   readonly librdkafkaDir?: string;
@@ -49,88 +51,62 @@ async function pieceTransactions(input: LimitRunInput, transactionalId: string):
 
 async function main(input: LimitRunInput): Promise<{ rows: number; bytes: number; ms: number; cpuMs: number }> {
   const s3 = createS3Client({ endpoint: input.s3.endpoint, region: input.s3.region, credentials: input.s3 });
-  const transactions = await pieceTransactions(input, `bench-limit-${input.topic}`);
+  const objectStore = new S3ObjectStore(s3);
+  const lanes = await Promise.all(Array.from({ length: input.piecesAtOnce }, (_, lane) => pieceTransactions(input, `bench-limit-${input.topic}-${lane}`)));
   try {
+    const pieces = await piecesOf(input, objectStore);
+    const validators = new RowValidators();
+    let rows = 0;
+    let bytes = 0;
+    let next = 0;
     const started = process.hrtime.bigint();
     const cpuBefore = process.cpuUsage();
-    const source = counted(objectInRanges(s3, input));
-    const bytes = input.gzip ? gunzipChunks(source.chunks, { maxDecompressedBytes: defaultPieceLimits.maxDecompressedBytes }) : source.chunks;
-    const rowLimits = { firstLine: 1, maxRecordBytes: defaultPieceLimits.maxMessageBytes, maxRawChars: defaultPieceLimits.maxFailureTextChars };
-    const rows = (input.format === 'CSV' ? readCsvRows(bytes, { header: 'first-record', ...rowLimits }) : readNdjsonRows(bytes, rowLimits))[Symbol.asyncIterator]();
-    const file = `s3://${input.bucket}/${input.key}`;
-    let count = 0;
-    let piece = 0;
-    let done = false;
-    // A gzip object is one piece, as the planner makes it.
-    const pieceBytes = input.gzip ? Number.POSITIVE_INFINITY : input.pieceSizeBytes;
-    while (!done) {
-      const pieceEnd = (piece + 1) * pieceBytes;
-      piece++;
-      await transactions.withTransaction(async (transaction: Transaction) => {
-        const batch = new DestinationBatch(transaction, { maxBatchRecords: defaultPieceLimits.maxBatchRecords, maxBatchBytes: defaultPieceLimits.maxMessageBytes });
-        while (source.read() < pieceEnd) {
-          const next = await rows.next();
-          if (next.done) {
-            done = true;
-            break;
-          }
-          count++;
-          const message = messageOf(next.value, input.topic, file, piece);
-          if (message) await batch.add(message, recordBytesBound(message));
+    await Promise.all(
+      lanes.map(async (lane) => {
+        for (let item = pieces[next++]; item !== undefined; item = pieces[next++]) {
+          const piece = item;
+          await lane.withTransaction(async (transaction) => {
+            const outcome = await processPiece(piece, transaction, { objectStore, failuresBucket: input.bucket, validators, heartbeat: async () => undefined });
+            if (outcome.kind !== 'completed' || outcome.rowsFailed > 0) throw new Error(`piece ${piece.piece.pieceId}: ${JSON.stringify(outcome)}`);
+            rows += outcome.rowsProcessed;
+            bytes += outcome.bytesProcessed;
+          });
         }
-        await batch.flush();
-      });
-    }
+      }),
+    );
     const cpu = process.cpuUsage(cpuBefore);
-    return { rows: count, bytes: source.read(), ms: Number(process.hrtime.bigint() - started) / 1e6, cpuMs: (cpu.user + cpu.system) / 1000 };
+    return { rows, bytes, ms: Number(process.hrtime.bigint() - started) / 1e6, cpuMs: (cpu.user + cpu.system) / 1000 };
   } finally {
-    await transactions.close();
+    await Promise.all(lanes.map((lane) => lane.close()));
     s3.destroy();
   }
 }
 
-/** The message the worker makes of a row (see piece-processor.ts), keyed by `id`. */
-function messageOf(row: RowResult, topic: string, file: string, piece: number): OutgoingMessage | undefined {
-  if (!row.ok) return undefined;
-  const key = keyOf(row.record, 'id');
-  if (!key.ok) return undefined;
-  return {
-    topic,
-    key: key.key,
-    value: JSON.stringify(row.record),
-    headers: { 'import-job-id': 'bench-limit', 'import-piece-id': String(piece), 'import-source': file, 'import-line': String(row.line) },
-  };
-}
-
-/**
- * The object's bytes as one stream, read as the worker reads them: a ranged GET of one piece's
- * size after the other (a gzip object whole). One GET for the whole object is no faster, and the
- * S3 server cuts a response that its reader has held back for long enough.
- */
-async function* objectInRanges(s3: S3Client, { bucket, key, gzip, pieceSizeBytes }: LimitRunInput): AsyncGenerator<Uint8Array> {
-  const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-  const size = head.ContentLength ?? 0;
-  const etag = head.ETag ?? '';
-  if (gzip) {
-    yield* new S3ObjectStore(s3).read({ bucket, key, etag }, 'whole');
-    return;
-  }
-  for (let start = 0; start < size; start += pieceSizeBytes) {
-    yield* new S3ObjectStore(s3).read({ bucket, key, etag }, { start, end: Math.min(size, start + pieceSizeBytes) });
-  }
-}
-
-function counted(chunks: AsyncIterable<Uint8Array>): { chunks: AsyncIterable<Uint8Array>; read(): number } {
-  let total = 0;
-  return {
-    chunks: (async function* () {
-      for await (const chunk of chunks) {
-        total += chunk.length;
-        yield chunk;
-      }
-    })(),
-    read: () => total,
-  };
+/** The object's pieces as the planner cuts them: at record boundaries, a gzip object whole. */
+async function piecesOf(input: LimitRunInput, objectStore: ObjectStore): Promise<PieceWorkItem[]> {
+  const { bucket, key, format, gzip, topic } = input;
+  const { etag, size } = await objectStore.head({ bucket, key });
+  const version = { bucket, key, etag };
+  const { splits, csvHeader } = gzip
+    ? { splits: [{ start: 0, end: size, firstLine: 1 }] as Split[], csvHeader: undefined }
+    : await findSplits(objectStore.read(version, 'whole'), { format, targetPieceBytes: input.pieceSizeBytes });
+  return splits.map(({ start, end, firstLine }) => ({
+    type: 'PieceWorkItem',
+    version: 1,
+    jobId: 'bench-limit',
+    tenantId: 'bench',
+    format,
+    keyField: 'id',
+    piece: {
+      pieceId: `${topic}-${start}`,
+      object: { ...version, size },
+      range: { start, end },
+      compression: gzip ? 'gzip' : 'none',
+      firstLine,
+      ...(csvHeader !== undefined && { csvHeader }),
+      destinationTopic: topic,
+    },
+  }));
 }
 
 main(JSON.parse(process.argv[2] ?? '{}') as LimitRunInput).then(

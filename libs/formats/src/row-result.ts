@@ -12,6 +12,11 @@ export interface RowRecord {
   readonly rawBytes: number;
   /** The row as the file has it, cut to `maxRawChars` and then marked (`truncationMarker`): what a validation failure shows. */
   readonly raw: string;
+  /**
+   * NDJSON only: the line as the file has it, without its line end (a view of the chunk it came
+   * in, valid while the batch is in hand): what a job that publishes lines as they are sends.
+   */
+  readonly lineBytes?: Uint8Array;
 }
 
 export interface RowFailureResult {
@@ -47,6 +52,11 @@ export function rowLimits(options: RowLimitOptions): RowLimits {
   // A UTF-16 unit never takes more than 3 bytes of UTF-8, so this many bytes hold maxRawChars
   // whole characters even when the cut lands inside a multi-byte one.
   return { maxRecordBytes, maxRawChars, rawHeadBytes: maxRawChars * 3 + 3 };
+}
+
+/** The rows of each batch in turn. */
+export async function* oneByOne(batches: AsyncIterable<RowResult[]>): AsyncGenerator<RowResult> {
+  for await (const rows of batches) yield* rows;
 }
 
 export function requirePositiveInteger(name: string, value: number): void {

@@ -4,7 +4,8 @@ export interface OutgoingMessage {
   readonly key?: string | null;
   /** `null` writes a tombstone. */
   readonly value: Buffer | string | null;
-  readonly headers?: Readonly<Record<string, string>>;
+  /** A value given as bytes is sent as they are: one Buffer can serve every record that carries the same value. */
+  readonly headers?: Readonly<Record<string, string | Buffer>>;
 }
 
 /** A record as read back, with where it sits in its partition. */

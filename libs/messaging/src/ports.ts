@@ -89,6 +89,12 @@ export interface ConsumerRun {
   readonly topics: readonly string[];
   /** Where a group with no committed offset starts: the oldest record, or only new ones (default). */
   readonly fromBeginning?: boolean;
+  /**
+   * Batches of this many partitions handled at once (1 by default), each partition's still in order:
+   * a handler that waits on the broker for long (a transaction's acknowledgements) then overlaps
+   * its waits with another partition's work.
+   */
+  readonly partitionsAtOnce?: number;
 }
 
 /**

@@ -58,6 +58,7 @@ class WorkerTasks extends BackgroundTasks {
             // Half the shutdown time for the piece in hand; the rest to abort it and leave the group.
             stopGraceMs: config.shutdownTimeoutMs / 2,
             attempts: this.pieceAttempts,
+            piecesInFlight: config.workerPiecesInFlight,
             log,
           }),
       ],

@@ -1,4 +1,4 @@
-import type { ImportFormat, JsonObject as DomainJsonObject, PieceOutcome, PieceSpec } from '@import-jobs/domain';
+import type { ImportFormat, JsonLineOptions, JsonObject as DomainJsonObject, PieceOutcome, PieceSpec } from '@import-jobs/domain';
 import { jsonMessageCodec, type JsonObject } from '@import-jobs/messaging';
 
 // ── Internal messages between the service's own processes ───────────────────────────────────────
@@ -16,6 +16,7 @@ export interface PieceWorkItem {
   readonly format: ImportFormat;
   readonly keyField?: string;
   readonly schema?: DomainJsonObject;
+  readonly json?: JsonLineOptions;
   readonly piece: PieceSpec;
 }
 
@@ -73,6 +74,7 @@ export const pieceWorkItemCodec = jsonMessageCodec<PieceWorkItem>({
     (candidate.format === 'CSV' || candidate.format === 'JSON') &&
     (candidate.keyField === undefined || isString(candidate.keyField)) &&
     (candidate.schema === undefined || isObject(candidate.schema)) &&
+    (candidate.json === undefined || (isObject(candidate.json) && typeof candidate.json.passThrough === 'boolean')) &&
     isPieceSpec(candidate.piece),
 });
 

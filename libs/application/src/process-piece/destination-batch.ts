@@ -1,10 +1,11 @@
 import type { OutgoingMessage, Transaction } from '@import-jobs/messaging';
 
 export interface DestinationBatchLimits {
-  readonly maxBatchRecords: number;
   /**
-   * Each send becomes one Kafka record batch per partition, and the broker checks a whole batch
-   * against the topic's `max.message.bytes`, so a send must stay within it too, not only each record.
+   * Bytes of records in one send. Each send becomes one Kafka record batch per partition, and the
+   * broker checks a whole batch against the topic's `max.message.bytes`, so a send must stay within
+   * it too, not only each record. Sized in bytes, not records: small records make large sends, few
+   * round trips; large ones never make a batch the broker refuses.
    */
   readonly maxBatchBytes: number;
 }
@@ -41,11 +42,16 @@ export class DestinationBatch {
     private readonly limits: DestinationBatchLimits,
   ) {}
 
-  /** Adds a record whose size is within `maxBatchBytes`, first sending those held when it would not fit with them. */
-  async add(message: OutgoingMessage, bytes: number): Promise<void> {
-    if (this.messages.length >= this.limits.maxBatchRecords || this.bytes + bytes > this.limits.maxBatchBytes) await this.send();
+  /**
+   * Adds a record whose size is within `maxBatchBytes`. When it would not fit with those held,
+   * they are sent first, and the caller must wait for the returned promise before adding more;
+   * otherwise nothing is returned, and the record is only held.
+   */
+  add(message: OutgoingMessage, bytes: number): Promise<void> | undefined {
+    const sending = this.bytes + bytes > this.limits.maxBatchBytes ? this.send() : undefined;
     this.messages.push(message);
     this.bytes += bytes;
+    return sending;
   }
 
   /** Sends what is held and waits until every send is acknowledged; a failed send throws here at the latest. */
@@ -64,13 +70,20 @@ export class DestinationBatch {
     await this.settle().catch(() => undefined);
   }
 
-  /** Waits for the send in flight (throwing its failure), then starts sending the records held. */
-  private async send(): Promise<void> {
-    await this.settle();
-    if (this.messages.length === 0) return;
+  /**
+   * Takes the records held at once (what is added meanwhile waits for the next send), waits for the
+   * send in flight (throwing its failure), then starts sending them.
+   */
+  private send(): Promise<void> {
     const messages = this.messages;
     this.messages = [];
     this.bytes = 0;
+    return this.sendAfterInFlight(messages);
+  }
+
+  private async sendAfterInFlight(messages: OutgoingMessage[]): Promise<void> {
+    await this.settle();
+    if (messages.length === 0) return;
     const sending = this.transaction.send(messages);
     // Its failure is thrown by the next send() or flush(); until then it must not count as unhandled.
     sending.catch(() => undefined);

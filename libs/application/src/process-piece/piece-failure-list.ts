@@ -52,7 +52,11 @@ export class PieceFailureList {
     private readonly options: PieceFailureListOptions,
   ) {}
 
-  async add(failure: RowFailure): Promise<void> {
+  /**
+   * Takes one failure. While the store keeps up, nothing is returned; when it is behind, the
+   * caller must wait for the returned promise before adding more.
+   */
+  add(failure: RowFailure): Promise<void> | undefined {
     this.count++;
     const line = Buffer.from(`${JSON.stringify(failure)}\n`);
     // A line's length is the failure's JSON and one byte, the comma that separates it in the result.
@@ -63,8 +67,9 @@ export class PieceFailureList {
     }
     const { body, done } = (this.write ??= this.startWrite());
     // A store that stopped taking the body has failed the write, and `done` says why.
-    if (body.destroyed) await done;
-    if (!body.write(line)) await Promise.race([once(body, 'drain'), done]);
+    if (body.destroyed) return done.then(() => undefined);
+    if (!body.write(line)) return Promise.race([once(body, 'drain'), done]).then(() => undefined);
+    return undefined;
   }
 
   /** Writes what is still held and returns the list's `s3://` URL, or undefined when no row failed. */

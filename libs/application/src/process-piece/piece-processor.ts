@@ -7,8 +7,8 @@ import {
   gunzipChunks,
   InvalidRowSchemaError,
   keyOf,
-  readCsvRows,
-  readNdjsonRows,
+  readCsvRowBatches,
+  readNdjsonRowBatches,
   truncateText,
   type RowRecord,
   type RowResult,
@@ -29,7 +29,6 @@ export interface PieceLimits {
    * sent, because the broker would refuse it and with it the piece's whole transaction.
    */
   readonly maxMessageBytes: number;
-  readonly maxBatchRecords: number;
   /** A gzip piece that inflates beyond this is unreadable: a decompression bomb, or more than one transaction should carry. */
   readonly maxDecompressedBytes: number;
   /**
@@ -49,7 +48,6 @@ export interface PieceLimits {
 
 export const defaultPieceLimits: PieceLimits = {
   maxMessageBytes: 1_000_000,
-  maxBatchRecords: 500,
   maxDecompressedBytes: 1024 ** 3,
   maxFailureTextChars: 1_000,
   maxFirstFailuresBytes: 256 * 1024,
@@ -117,19 +115,24 @@ export async function processPiece(item: PieceWorkItem, transaction: Transaction
     firstKept: maxFailuresKept,
     firstKeptBytes: limits.maxFirstFailuresBytes,
   });
-  const file = objectUrl(piece.object);
+  const file = objectUrl(piece.origin ?? piece.object);
   const source = { bytesRead: 0 };
   const toRecord = recordMaker(item, file, validate, limits);
-  const batch = new DestinationBatch(transaction, { maxBatchRecords: limits.maxBatchRecords, maxBatchBytes: limits.maxMessageBytes });
+  const batch = new DestinationBatch(transaction, { maxBatchBytes: limits.maxMessageBytes });
   let rowsProcessed = 0;
   let heartbeatDueAt = Date.now() + limits.heartbeatIntervalMs;
   try {
-    for await (const row of rowsOf(item, countedInto(source, sourceChunks(item, deps)), limits)) {
+    for await (const rows of rowBatchesOf(item, countedInto(source, sourceChunks(item, deps)), limits)) {
       if (deps.stopping?.aborted) throw new PieceInterruptedError(`${file}: the worker is shutting down; the piece is given up after ${rowsProcessed} rows`);
-      rowsProcessed++;
-      const made = row.ok ? toRecord(row) : row;
-      if (made.ok) await batch.add(made.message, made.bytes);
-      else await failures.add({ file, line: row.line, reason: truncateText(made.reason, limits.maxFailureTextChars), raw: row.raw });
+      // A chunk's rows go through without an await unless a send or the failure list must be waited for.
+      for (const row of rows) {
+        const made = row.ok ? toRecord(row) : row;
+        const waiting = made.ok
+          ? batch.add(made.message, made.bytes)
+          : failures.add({ file, line: row.line, reason: truncateText(made.reason, limits.maxFailureTextChars), raw: row.raw });
+        if (waiting !== undefined) await waiting;
+      }
+      rowsProcessed += rows.length;
       if (Date.now() >= heartbeatDueAt) {
         await deps.heartbeat();
         deps.reportProgress?.({ rowsRead: rowsProcessed, rowsFailed: failures.count, bytesRead: source.bytesRead });
@@ -168,14 +171,14 @@ async function* countedInto(counter: { bytesRead: number }, chunks: AsyncIterabl
   }
 }
 
-function rowsOf({ format, piece }: PieceWorkItem, chunks: AsyncIterable<Uint8Array>, limits: PieceLimits): AsyncIterable<RowResult> {
+function rowBatchesOf({ format, piece }: PieceWorkItem, chunks: AsyncIterable<Uint8Array>, limits: PieceLimits): AsyncIterable<RowResult[]> {
   const bytes = piece.compression === 'gzip' ? gunzipChunks(chunks, { maxDecompressedBytes: limits.maxDecompressedBytes }) : chunks;
   const rowLimits = { firstLine: piece.firstLine, maxRecordBytes: limits.maxMessageBytes, maxRawChars: limits.maxFailureTextChars };
   switch (format) {
     case 'CSV':
-      return readCsvRows(bytes, { header: piece.csvHeader ?? 'first-record', ...(piece.csv !== undefined && { dialect: piece.csv }), ...rowLimits });
+      return readCsvRowBatches(bytes, { header: piece.csvHeader ?? 'first-record', ...(piece.csv !== undefined && { dialect: piece.csv }), ...rowLimits });
     case 'JSON':
-      return readNdjsonRows(bytes, rowLimits);
+      return readNdjsonRowBatches(bytes, rowLimits);
     default:
       return assertNever(format);
   }
@@ -183,24 +186,34 @@ function rowsOf({ format, piece }: PieceWorkItem, chunks: AsyncIterable<Uint8Arr
 
 type MadeRecord = { readonly ok: true; readonly message: OutgoingMessage; readonly bytes: number } | { readonly ok: false; readonly reason: string };
 
-function recordMaker({ jobId, keyField, piece }: PieceWorkItem, file: string, validate: RowValidator, limits: PieceLimits): (row: RowRecord) => MadeRecord {
-  return ({ record, line }) => {
+function recordMaker({ jobId, keyField, piece, json }: PieceWorkItem, file: string, validate: RowValidator, limits: PieceLimits): (row: RowRecord) => MadeRecord {
+  const topic = piece.destinationTopic;
+  // A pass-through job's line goes out as the file wrote it: checked like any record, never written
+  // again. (Validation of JSON rows coerces nothing, so the record checked is the line's own.)
+  const valueOf = json?.passThrough
+    ? ({ record, lineBytes }: RowRecord) => (lineBytes === undefined ? JSON.stringify(record) : Buffer.from(lineBytes.buffer, lineBytes.byteOffset, lineBytes.byteLength))
+    : ({ record }: RowRecord) => JSON.stringify(record);
+  // Every record of the piece carries the same provenance but its line: those headers are encoded
+  // once here, and their share of each record's size counted once.
+  const jobIdHeader = Buffer.from(jobId);
+  const pieceIdHeader = Buffer.from(piece.pieceId);
+  const sourceHeader = Buffer.from(file);
+  const headersOf = (line: string) => ({ 'import-job-id': jobIdHeader, 'import-piece-id': pieceIdHeader, 'import-source': sourceHeader, 'import-line': line });
+  const bytesBesidesKeyValueAndLine = recordBytesBound({ topic, key: null, value: null, headers: headersOf('') });
+  return (row) => {
+    const { record, line } = row;
     // Validation coerces CSV strings to the schema's types in the record itself, so it comes first.
     const invalid = validate(record);
     if (invalid !== undefined) return { ok: false, reason: invalid };
     const key = keyOf(record, keyField);
     if (!key.ok) return { ok: false, reason: key.reason };
-    const message: OutgoingMessage = {
-      topic: piece.destinationTopic,
-      key: key.key,
-      value: JSON.stringify(record),
-      headers: { 'import-job-id': jobId, 'import-piece-id': piece.pieceId, 'import-source': file, 'import-line': String(line) },
-    };
-    const bytes = recordBytesBound(message);
+    const value = valueOf(row);
+    const lineHeader = String(line);
+    const bytes = bytesBesidesKeyValueAndLine + (key.key === null ? 0 : Buffer.byteLength(key.key)) + Buffer.byteLength(value) + lineHeader.length;
     if (bytes > limits.maxMessageBytes) {
       return { ok: false, reason: `the record takes ${bytes} bytes as a Kafka message, more than the ${limits.maxMessageBytes} a destination topic accepts` };
     }
-    return { ok: true, message, bytes };
+    return { ok: true, message: { topic, key: key.key, value, headers: headersOf(lineHeader) }, bytes };
   };
 }
 

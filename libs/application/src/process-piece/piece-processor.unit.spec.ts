@@ -4,19 +4,24 @@ import type { OutgoingMessage, Transaction } from '@import-jobs/messaging';
 import type { PieceResult, PieceWorkItem } from '../messages';
 import { InMemoryObjectStore } from '@import-jobs/sources/testing/in-memory-object-store';
 import { chunksOf, readAll } from '@import-jobs/sources/testing/byte-streams';
-import { defaultPieceLimits, processPiece } from './piece-processor';
+import { defaultPieceLimits, processPiece, type PieceLimits } from './piece-processor';
 import { RowValidators } from './row-validators';
 
-function fakeTransaction(): Transaction & { readonly sent: OutgoingMessage[] } {
+function fakeTransaction(): Transaction & { readonly sent: OutgoingMessage[]; readonly sends: OutgoingMessage[][] } {
   const sent: OutgoingMessage[] = [];
+  const sends: OutgoingMessage[][] = [];
   return {
     sent,
-    send: async (messages) => void sent.push(...messages),
+    sends,
+    send: async (messages) => {
+      sends.push([...messages]);
+      sent.push(...messages);
+    },
     sendOffsets: async () => undefined,
   };
 }
 
-function workItem(format: ImportFormat, file: Buffer, options: { schema?: JsonObject; csvHeader?: string[]; keyField?: string } = {}): PieceWorkItem {
+function workItem(format: ImportFormat, file: Buffer, options: { schema?: JsonObject; csvHeader?: string[]; keyField?: string; passThrough?: boolean } = {}): PieceWorkItem {
   return {
     type: 'PieceWorkItem',
     version: 1,
@@ -25,6 +30,7 @@ function workItem(format: ImportFormat, file: Buffer, options: { schema?: JsonOb
     format,
     ...(options.keyField !== undefined && { keyField: options.keyField }),
     ...(options.schema !== undefined && { schema: options.schema }),
+    ...(options.passThrough !== undefined && { json: { passThrough: options.passThrough } }),
     piece: {
       pieceId: 'piece-1',
       object: { bucket: 'sources', key: `file.${format}`, etag: '"e"', size: file.length },
@@ -38,7 +44,7 @@ function workItem(format: ImportFormat, file: Buffer, options: { schema?: JsonOb
 }
 
 /** Imports the piece from `file`, the one source object of a store that also holds the failures bucket. */
-async function process(item: PieceWorkItem, file: Buffer) {
+async function process(item: PieceWorkItem, file: Buffer, limits: Partial<PieceLimits> = {}) {
   const objectStore = new InMemoryObjectStore();
   objectStore.createBucket(item.piece.object.bucket);
   objectStore.createBucket('failures');
@@ -49,11 +55,12 @@ async function process(item: PieceWorkItem, file: Buffer) {
     failuresBucket: 'failures',
     validators: new RowValidators(),
     heartbeat: async () => undefined,
+    limits,
   });
   const { objects: lists } = await objectStore.list('failures', '');
   const lines = await Promise.all(lists.map(async (list) => (await readAll(objectStore.read(list, 'whole'))).toString('utf8')));
   const failureList = lines.join('').split('\n').filter(Boolean).map((line) => JSON.parse(line) as RowFailure);
-  return { outcome, published: transaction.sent, failureList };
+  return { outcome, published: transaction.sent, sends: transaction.sends, failureList };
 }
 
 function completed(outcome: PieceOutcome): Extract<PieceOutcome, { kind: 'completed' }> {
@@ -147,5 +154,39 @@ describe('processPiece on hostile rows', () => {
     const { outcome, published } = await process(workItem('CSV', file, { csvHeader: ['id', 'note'] }), file);
     expect(completed(outcome).rowsFailed).toBe(0);
     expect(published.map((message) => message.value)).toEqual(['{"id":"a\\u0000b","note":"c\\u0000"}']);
+  });
+});
+
+describe('processPiece sends', () => {
+  // Rows of different lengths, so that a count of records could not stand for their bytes.
+  const rows = Array.from({ length: 2_000 }, (_, index) => `${index},${'x'.repeat((index * 7_919) % 997)}`);
+  const file = Buffer.from(`${rows.join('\n')}\n`);
+  /** What a record weighs on the wire at the least: its key, value and header names and values. */
+  const payloadBytes = ({ key, value, headers = {} }: OutgoingMessage) =>
+    Buffer.byteLength(key ?? '') + Buffer.byteLength(value ?? '') + Object.entries(headers).reduce((sum, [name, header]) => sum + Buffer.byteLength(name) + Buffer.byteLength(header), 0);
+
+  it('fills each send by bytes up to the broker limit, not by a count of records', async () => {
+    const maxMessageBytes = 50_000;
+    const { published, sends } = await process(workItem('CSV', file, { csvHeader: ['id', 'note'], keyField: 'id' }), file, { maxMessageBytes });
+
+    expect(published).toHaveLength(rows.length);
+    const sendBytes = sends.map((send) => send.reduce((sum, message) => sum + payloadBytes(message), 0));
+    expect(Math.max(...sendBytes)).toBeLessThanOrEqual(maxMessageBytes);
+    // Every send but the last is nearly full (what is missing is Kafka's framing of each record,
+    // which the payload leaves out), however many records that takes.
+    for (const bytes of sendBytes.slice(0, -1)) expect(bytes).toBeGreaterThan(0.7 * maxMessageBytes);
+    expect(new Set(sends.slice(0, -1).map((send) => send.length)).size).toBeGreaterThan(1);
+  });
+
+  it('publishes a pass-through job\'s lines as the file writes them, and a record of every other line', async () => {
+    const lines = ['{ "id": "1", "n": 1.50 }', '{"id":"2","n":2}  ', '[]', '\t{"id":"4"}'];
+    const ndjson = Buffer.from(`${lines.join('\r\n')}\r\n`);
+
+    const passed = await process(workItem('JSON', ndjson, { keyField: 'id', passThrough: true }), ndjson);
+    const parsed = await process(workItem('JSON', ndjson, { keyField: 'id' }), ndjson);
+
+    expect(passed.published.map(({ value }) => value?.toString())).toEqual([lines[0], lines[1], lines[3]]);
+    expect(parsed.published.map(({ value }) => value)).toEqual(['{"id":"1","n":1.5}', '{"id":"2","n":2}', '{"id":"4"}']);
+    expect(completed(passed.outcome).firstFailures.map(({ line }) => line)).toEqual([3]);
   });
 });

@@ -4,6 +4,7 @@ import { parseS3Url, type JsonObject, type PieceOutcome, type RowFailure } from 
 import { type DeadLetter, type IncomingMessage, type Messaging } from '@import-jobs/messaging';
 import { importJobTopics, pieceResultCodec, pieceWorkItemCodec, type ImportJobTopics, type PieceResult, type PieceWorkItem } from '../messages';
 import { chunksOf, readAll } from '@import-jobs/sources/testing/byte-streams';
+import type { ObjectStore } from '@import-jobs/sources';
 import { harnessObjectStore, type HarnessObjectStore } from '../../../sources/test/harness-object-store';
 import { waitFor } from '../../../../tools/stack/wait-for';
 import { Inbox, kafkaTestTimeoutMs, messagingTestKit, uniqueName } from '../../../messaging/test/kafka-test-kit';
@@ -109,8 +110,8 @@ describe('the piece worker, against Kafka and S3', () => {
     const gzip = gzipSync(`${lines.join('\n')}\n`);
     const truncated = await test.put('orders.ndjson.gz', gzip.subarray(0, Math.floor(gzip.length * 0.6)));
 
-    // Small batches: records of the piece are certainly sent, in its transaction, before the gzip fails.
-    await test.startWorker({ maxBatchRecords: 10 });
+    // Small sends (a few records' bytes): records of the piece are certainly sent, in its transaction, before the gzip fails.
+    await test.startWorker({ maxMessageBytes: 2_000 });
     await test.publish(test.workItem(truncated, { format: 'JSON', keyField: 'id', piece: { compression: 'gzip' } }));
     const [result] = await test.results(1);
 
@@ -281,14 +282,35 @@ describe('the piece worker, against Kafka and S3', () => {
     expect((await test.committedRecords()).map(({ key }) => key)).toEqual(['first', 'last']);
   });
 
+  it('imports as many pieces at once as it is given, each committed once in a transaction of its own', async () => {
+    const test = await setUp({ piecePartitions: 3 });
+    // Each piece's read is held until all three have started: only a worker with three in flight gets there.
+    const reading = heldUntilReadsStarted(objects.store, 3);
+    const sources = await Promise.all([0, 1, 2].map((index) => test.put(`batch-${index}.csv`, `id,name\n${index}-a,A\n${index}-b,B\n`)));
+    // Kafka's default partitioner puts these keys on partitions 0, 1 and 2 of a three-partition topic.
+    const keys = ['piece-0', 'piece-4', 'piece-1'];
+    const items = sources.map((source, index) => test.workItem(source, { format: 'CSV', keyField: 'id', piece: { pieceId: keys[index]!, firstLine: 2, range: { start: 8, end: source.size }, csvHeader: ['id', 'name'] } }));
+    await Promise.all(items.map((item, index) => test.publish(item, keys[index])));
+    // Published before the worker starts, so that its first fetch holds all three: kafkajs hands a
+    // member the batches of one fetch at a time, up to `piecesInFlight` of them at once.
+    await test.startWorker({}, undefined, { objectStore: reading.store, piecesInFlight: 3 });
+
+    await waitFor('three pieces read at once', async () => reading.mostAtOnce() === 3);
+    const results = await test.results(3);
+
+    expect(results.map(({ pieceId, outcome }) => [pieceId, outcome.kind]).sort()).toEqual(keys.map((key) => [key, 'completed']).sort());
+    expect((await test.committedRecords()).map(({ key }) => key).sort()).toEqual(['0-a', '0-b', '1-a', '1-b', '2-a', '2-b']);
+  });
+
   /** One test's world: its own buckets, topics and group, with a reader for each output. */
-  async function setUp({ createFailuresBucket = true } = {}) {
+  async function setUp({ createFailuresBucket = true, piecePartitions = 1 } = {}) {
     const setup = kit.connect();
     const topics: ImportJobTopics = importJobTopics(uniqueName('import-jobs'));
     const destinationTopic = uniqueName('destination');
-    await setup.admin.createTopics(
-      [topics.pieces, topics.pieceResults, topics.deadLetters, destinationTopic].map((name) => ({ name, partitions: 1, replicationFactor: 1 })),
-    );
+    await setup.admin.createTopics([
+      { name: topics.pieces, partitions: piecePartitions, replicationFactor: 1 },
+      ...[topics.pieceResults, topics.deadLetters, destinationTopic].map((name) => ({ name, partitions: 1, replicationFactor: 1 })),
+    ]);
     const sourceBucket = `pieces-${randomUUID()}`;
     const failuresBucket = `failures-${randomUUID()}`;
     await objects.createBucket(sourceBucket);
@@ -340,13 +362,17 @@ describe('the piece worker, against Kafka and S3', () => {
         };
       },
 
-      async startWorker(limits: Partial<PieceLimits> = {}, attemptLimits?: AttemptLimits): Promise<void> {
+      async startWorker(
+        limits: Partial<PieceLimits> = {},
+        attemptLimits?: AttemptLimits,
+        { objectStore = objects.store, piecesInFlight }: { objectStore?: ObjectStore; piecesInFlight?: number } = {},
+      ): Promise<void> {
         const messaging: Messaging = kit.connect();
-        await startPieceWorker({ messaging, objectStore: objects.store, topics, groupId, failuresBucket, limits, log: keptLog(logs), ...(attemptLimits && { attemptLimits }) });
+        await startPieceWorker({ messaging, objectStore, topics, groupId, failuresBucket, limits, log: keptLog(logs), ...(attemptLimits && { attemptLimits }), ...(piecesInFlight && { piecesInFlight }) });
       },
 
-      publish(item: PieceWorkItem): Promise<void> {
-        return setup.producer.send([{ topic: topics.pieces, key: item.jobId, value: pieceWorkItemCodec.encode(item) }]);
+      publish(item: PieceWorkItem, key = item.jobId): Promise<void> {
+        return setup.producer.send([{ topic: topics.pieces, key, value: pieceWorkItemCodec.encode(item) }]);
       },
 
       publishRaw(value: string): Promise<void> {
@@ -408,6 +434,33 @@ interface StoredSource {
 }
 
 type CompletedOutcome = Extract<PieceOutcome, { kind: 'completed' }>;
+
+/**
+ * `store`, whose reads each wait until `count` of them have started, and the most it has seen
+ * reading at once.
+ */
+function heldUntilReadsStarted(store: ObjectStore, count: number): { store: ObjectStore; mostAtOnce(): number } {
+  let reading = 0;
+  let mostAtOnce = 0;
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const held: ObjectStore = Object.create(store, {
+    read: {
+      value: async function* (...args: Parameters<ObjectStore['read']>) {
+        reading++;
+        mostAtOnce = Math.max(mostAtOnce, reading);
+        if (mostAtOnce >= count) release();
+        try {
+          await released;
+          yield* store.read(...args);
+        } finally {
+          reading--;
+        }
+      },
+    },
+  });
+  return { store: held, mostAtOnce: () => mostAtOnce };
+}
 
 function completed(result: PieceResult | undefined): CompletedOutcome {
   if (result?.outcome.kind !== 'completed') throw new Error(`expected a completed piece, got ${JSON.stringify(result?.outcome)}`);

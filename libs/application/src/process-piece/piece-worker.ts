@@ -38,6 +38,12 @@ export interface PieceWorkerOptions {
   readonly attempts?: AttemptLedger;
   /** How many failed attempts a piece is given; `defaultAttemptLimits` when absent. */
   readonly attemptLimits?: AttemptLimits;
+  /**
+   * Pieces imported at once, each from its own partition of the pieces topic and in its own
+   * transaction (its own transactional producer): while one waits for the broker's acknowledgements,
+   * another reads and encodes rows. 1 when absent.
+   */
+  readonly piecesInFlight?: number;
 }
 
 export interface PieceWorker {
@@ -73,7 +79,12 @@ export async function startPieceWorker(options: PieceWorkerOptions): Promise<Pie
   const consumer = messaging.createConsumer({ groupId, autoCommit: false });
   const stopping = new AbortController();
   // Work items published before the group first joined are work all the same.
-  await consumer.run({ topics: [options.topics.pieces], fromBeginning: true, eachBatch: pieceBatchHandler(options, stopping.signal) });
+  await consumer.run({
+    topics: [options.topics.pieces],
+    fromBeginning: true,
+    partitionsAtOnce: options.piecesInFlight ?? 1,
+    eachBatch: pieceBatchHandler(options, stopping.signal),
+  });
   return {
     finished: consumer.finished,
     async stop() {

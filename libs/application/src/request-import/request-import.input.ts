@@ -1,5 +1,5 @@
 import Ajv, { type ErrorObject } from 'ajv';
-import { csvEncodings, type CsvOptions, type ImportDefinition, type ImportFormat, type ImportSource, type JsonObject } from '@import-jobs/domain';
+import { csvEncodings, type CsvOptions, type ImportDefinition, type ImportFormat, type ImportSource, type JsonLineOptions, type JsonObject } from '@import-jobs/domain';
 import type { StoredUpload } from '../uploads/stored-upload';
 import { InvalidRequestError } from './request-import.errors';
 
@@ -21,6 +21,8 @@ export interface RequestImportInput {
   readonly exclusiveDestination?: boolean;
   /** CSV only: how the files are written (delimiter, quote, escape, encoding, header, relaxQuotes, skipEmptyLines, trim). */
   readonly csv?: CsvOptions;
+  /** JSON only: `passThrough` publishes each valid line as the file writes it. */
+  readonly json?: JsonLineOptions;
 }
 
 export interface FieldProblem {
@@ -78,6 +80,12 @@ export const requestImportInputSchema = {
         skipEmptyLines: { type: 'boolean' },
         trim: { type: 'boolean' },
       },
+    },
+    json: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['passThrough'],
+      properties: { passThrough: { type: 'boolean' } },
     },
   },
 } as const;
@@ -198,5 +206,6 @@ export function toDefinition(
     failurePolicy: request.failurePolicy ?? { maxFailedRowRatio: defaults.maxFailedRowRatio },
     ...(request.exclusiveDestination === true && { exclusiveDestination: true }),
     ...(request.csv !== undefined && { csv: request.csv }),
+    ...(request.json !== undefined && { json: request.json }),
   };
 }

@@ -22,7 +22,7 @@ export interface QuotingProblem {
 
 /** A framed record that `recordProblem` passed, as text. */
 export function recordText({ bytes }: FramedRecord, dialect: CsvDialect = rfc4180Dialect): string {
-  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return dialect.encoding === 'windows-1252' ? windows1252Text(buffer) : buffer.toString('utf8');
 }
 

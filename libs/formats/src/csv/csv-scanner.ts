@@ -53,6 +53,9 @@ export class CsvScanner implements RecordScanner {
   private state = fieldStart;
   private previousByteWasCr = false;
   private readonly syntax: CsvSyntax;
+  /** The chunk last looked at, and whether it holds neither a quote nor a CR (see `scanRecord`). */
+  private chunkSeen: Uint8Array | undefined;
+  private chunkSeenIsPlain = false;
 
   constructor(
     public line: number,
@@ -72,6 +75,27 @@ export class CsvScanner implements RecordScanner {
   }
 
   scanRecord(chunk: Uint8Array, from: number): number {
+    // Most chunks hold no quote and no CR: outside quotes, every record of such a chunk ends at its
+    // next LF, which the engine finds far faster than a byte-by-byte walk. Asked once per chunk.
+    if (this.state === fieldStart && !this.previousByteWasCr && this.isPlain(chunk)) {
+      const lineEnd = chunk.indexOf(lf, from);
+      if (lineEnd !== -1) {
+        this.line++;
+        return lineEnd + 1;
+      }
+    }
+    return this.walkRecord(chunk, from);
+  }
+
+  private isPlain(chunk: Uint8Array): boolean {
+    if (chunk !== this.chunkSeen) {
+      this.chunkSeen = chunk;
+      this.chunkSeenIsPlain = (this.syntax.quote === none || chunk.indexOf(this.syntax.quote) === -1) && chunk.indexOf(cr) === -1;
+    }
+    return this.chunkSeenIsPlain;
+  }
+
+  private walkRecord(chunk: Uint8Array, from: number): number {
     const { delimiter, quote, escape, trim } = this.syntax;
     let state = this.state;
     let line = this.line;

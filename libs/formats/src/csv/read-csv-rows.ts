@@ -1,6 +1,6 @@
 import { rfc4180Dialect, type CsvDialect } from '@import-jobs/domain';
 import { RecordFramer, type FramedRecord } from '../framing/record-framer';
-import { cutRawText, rawText, requirePositiveInteger, rowLimits, type RowLimitOptions, type RowLimits, type RowResult } from '../row-result';
+import { cutRawText, oneByOne, rawText, requirePositiveInteger, rowLimits, type RowLimitOptions, type RowLimits, type RowResult } from '../row-result';
 import { describeQuotingProblem, isQuotingProblem, recordProblem, recordText, splitFields } from './csv-fields';
 import { checkedCsvHeader, csvHeaderFrom, defaultMaxCsvHeaderBytes } from './csv-header';
 import { CsvScanner } from './csv-scanner';
@@ -18,16 +18,22 @@ export interface CsvReadOptions extends RowLimitOptions {
 }
 
 /**
- * The rows of a CSV piece, in file order, as objects keyed by the header (values are strings).
- * Blank lines are skipped. A row that cannot be read is a row failure, never an error ending the
- * stream; only a header that cannot key rows throws (CsvHeaderError), before any row.
- * Memory stays within one chunk and `maxRecordBytes`, whatever the piece's size: the next chunk is
- * read when the consumer has taken the rows of this one.
+ * The rows of a CSV piece, in file order, as objects keyed by the header (values are strings),
+ * handed over a chunk's worth at a time: a consumer of a million rows then awaits once per chunk,
+ * not once per row. Blank lines are skipped. A row that cannot be read is a row failure, never an
+ * error ending the stream; only a header that cannot key rows throws (CsvHeaderError), before any
+ * row. Memory stays within one chunk and `maxRecordBytes`, whatever the piece's size: the next chunk
+ * is read when the consumer has taken the rows of this one.
  */
-export async function* readCsvRows(chunks: AsyncIterable<Uint8Array>, options: CsvReadOptions): AsyncGenerator<RowResult> {
+export async function* readCsvRowBatches(chunks: AsyncIterable<Uint8Array>, options: CsvReadOptions): AsyncGenerator<RowResult[]> {
   const reader = new CsvRowReader(options);
-  for await (const chunk of utf8Of(chunks, options.dialect?.encoding ?? 'utf-8')) yield* reader.push(chunk);
-  yield* reader.finish();
+  for await (const chunk of utf8Of(chunks, options.dialect?.encoding ?? 'utf-8')) yield reader.push(chunk);
+  yield reader.finish();
+}
+
+/** `readCsvRowBatches` a row at a time, for readers to whom a row's await costs nothing that matters. */
+export function readCsvRows(chunks: AsyncIterable<Uint8Array>, options: CsvReadOptions): AsyncGenerator<RowResult> {
+  return oneByOne(readCsvRowBatches(chunks, options));
 }
 
 /**

@@ -1,6 +1,6 @@
 import { TextDecoder } from 'node:util';
 import { RecordFramer, type FramedRecord } from '../framing/record-framer';
-import { cutRawText, rawText, requirePositiveInteger, rowLimits, type RowLimitOptions, type RowLimits, type RowResult } from '../row-result';
+import { cutRawText, oneByOne, rawText, requirePositiveInteger, rowLimits, type RowLimitOptions, type RowLimits, type RowResult } from '../row-result';
 import { defaultMaxNestingDepth, jsonLineProblem } from './json-limits';
 import { NdjsonScanner } from './ndjson-scanner';
 
@@ -20,15 +20,17 @@ const cr = 0x0d;
 const blank = /^[\t\r ]*$/;
 
 /**
- * The records of an NDJSON piece, in file order: each non-blank line must be one JSON object.
- * Blank lines (nothing but spaces, tabs and a CR) are skipped; every other line that is not an
- * object (invalid UTF-8 or JSON, an array, a scalar, trailing text, too long) is a row failure.
- * Memory stays within one chunk plus `maxRecordBytes`, whatever the piece's size.
+ * The records of an NDJSON piece, in file order, handed over a chunk's worth at a time: each
+ * non-blank line must be one JSON object. Blank lines (nothing but spaces, tabs and a CR) are
+ * skipped; every other line that is not an object (invalid UTF-8 or JSON, an array, a scalar,
+ * trailing text, too long) is a row failure. Memory stays within one chunk plus `maxRecordBytes`,
+ * whatever the piece's size.
  *
  * Records are what JSON.parse returns, untouched: a `"__proto__"` key is an own property of its
- * record, and nothing here copies it into another object, where it would set a prototype.
+ * record, and nothing here copies it into another object, where it would set a prototype. Each
+ * record's line is kept as its bytes too (`RowRecord.lineBytes`), for a job that publishes lines as they are.
  */
-export async function* readNdjsonRows(chunks: AsyncIterable<Uint8Array>, options: NdjsonReadOptions): AsyncGenerator<RowResult> {
+export async function* readNdjsonRowBatches(chunks: AsyncIterable<Uint8Array>, options: NdjsonReadOptions): AsyncGenerator<RowResult[]> {
   const limits = { ...rowLimits(options), maxNestingDepth: options.maxNestingDepth ?? defaultMaxNestingDepth };
   requirePositiveInteger('firstLine', options.firstLine);
   requirePositiveInteger('maxNestingDepth', limits.maxNestingDepth);
@@ -38,10 +40,22 @@ export async function* readNdjsonRows(chunks: AsyncIterable<Uint8Array>, options
   // by the framer before any line is cut.
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   const framer = new RecordFramer(new NdjsonScanner(options.firstLine), limits, options.firstLine === 1);
-  const rowsOf = (lines: FramedRecord[]): RowResult[] => lines.flatMap((line) => readLine(line, decoder, limits) ?? []);
+  const rowsOf = (lines: FramedRecord[]): RowResult[] => {
+    const rows: RowResult[] = [];
+    for (const line of lines) {
+      const row = readLine(line, decoder, limits);
+      if (row !== undefined) rows.push(row);
+    }
+    return rows;
+  };
   // The next chunk is read when the consumer has taken the rows of this one.
-  for await (const chunk of chunks) yield* rowsOf(framer.push(chunk));
-  yield* rowsOf(framer.finish());
+  for await (const chunk of chunks) yield rowsOf(framer.push(chunk));
+  yield rowsOf(framer.finish());
+}
+
+/** `readNdjsonRowBatches` a row at a time, for readers to whom a row's await costs nothing that matters. */
+export function readNdjsonRows(chunks: AsyncIterable<Uint8Array>, options: NdjsonReadOptions): AsyncGenerator<RowResult> {
+  return oneByOne(readNdjsonRowBatches(chunks, options));
 }
 
 function readLine(line: FramedRecord, decoder: TextDecoder, limits: NdjsonLimits): RowResult | undefined {
@@ -68,7 +82,7 @@ function readLine(line: FramedRecord, decoder: TextDecoder, limits: NdjsonLimits
   }
   const problem = jsonLineProblem(text, limits.maxNestingDepth);
   if (problem !== undefined) return failure(problem);
-  return { ok: true, line: line.line, record: value as Record<string, unknown>, rawBytes: bytes.length, raw: cutRawText(text, limits) };
+  return { ok: true, line: line.line, record: value as Record<string, unknown>, rawBytes: bytes.length, raw: cutRawText(text, limits), lineBytes: bytes };
 }
 
 /** A file whose lines end with a CR alone reads as one line, which is worth saying. */

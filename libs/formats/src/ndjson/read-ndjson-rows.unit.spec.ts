@@ -86,18 +86,21 @@ describe('readNdjsonRows', () => {
     expect(row).toMatchObject({ ok: false, raw: `{"a${truncationMarker}` });
   });
 
-  it('gives each row its size without the line end and its raw text, cut to maxRawChars', async () => {
-    expect(await read('{"a":1}\r\n{"long":"value"}\n', { maxRawChars: 6 })).toEqual([
-      { ok: true, line: 1, record: { a: 1 }, rawBytes: 7, raw: `{"a":1${truncationMarker}` },
-      { ok: true, line: 2, record: { long: 'value' }, rawBytes: 16, raw: `{"long${truncationMarker}` },
+  it('gives each row its size and bytes without the line end, and its raw text cut to maxRawChars', async () => {
+    const rows = await read(' {"a":1}\r\n{"long":"value"}\n', { maxRawChars: 6 });
+    expect(rows).toEqual([
+      { ok: true, line: 1, record: { a: 1 }, rawBytes: 8, raw: ` {"a":${truncationMarker}`, lineBytes: expect.any(Uint8Array) },
+      { ok: true, line: 2, record: { long: 'value' }, rawBytes: 16, raw: `{"long${truncationMarker}`, lineBytes: expect.any(Uint8Array) },
     ]);
+    // The line as written, leading blank kept, CR of the CR LF dropped: what a pass-through job publishes.
+    expect(rows.map((row) => row.ok && Buffer.from(row.lineBytes!).toString())).toEqual([' {"a":1}', '{"long":"value"}']);
   });
 
   it('fails a line longer than maxRecordBytes and goes on with the next', async () => {
     const rows = await read(`{"a":"${'x'.repeat(100)}"}\n{"b":2}\n`, { maxRecordBytes: 16, maxRawChars: 8 }, [7]);
     expect(rows).toEqual([
       { ok: false, line: 1, reason: 'record longer than 16 bytes', raw: `{"a":"xx${truncationMarker}` },
-      { ok: true, line: 2, record: { b: 2 }, rawBytes: 7, raw: '{"b":2}' },
+      { ok: true, line: 2, record: { b: 2 }, rawBytes: 7, raw: '{"b":2}', lineBytes: expect.any(Uint8Array) },
     ]);
   });
 

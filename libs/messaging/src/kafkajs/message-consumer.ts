@@ -43,6 +43,7 @@ export class KafkajsMessageConsumer implements MessageConsumer {
         // Resolving is the handler's job: kafkajs would otherwise resolve the whole batch when a
         // handler returns early because it is stopping, and skip what it never handled.
         eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: run.partitionsAtOnce ?? 1,
         ...('eachBatch' in run ? { eachBatch: forKafkajsBatch(consumer, run.eachBatch) } : { eachMessage: forKafkajsMessage(run.eachMessage) }),
       });
     } catch (error) {
