@@ -498,8 +498,8 @@ function completedJob(tenantId: string, createdAt?: string): JobStream {
 const completedJobProgress = [
   ['Requested', 0, 0, 0, 0, 0, 0],
   ['Planning', 0, 0, 0, 0, 0, 0],
-  // A chunk is recorded; its pieces count once the plan is complete.
-  ['Planning', 0, 0, 0, 0, 0, 0],
+  // A chunk is recorded: its pieces count at once, while the plan is still being found.
+  ['Planning', 3, 0, 0, 0, 0, 0],
   ['Processing', 3, 0, 0, 0, 3000, 0],
   ['Processing', 3, 1, 10, 1, 3000, 1000],
   ['Processing', 3, 2, 20, 1, 3000, 2000],

@@ -101,7 +101,8 @@ function evolveWithLedger(
     if (before === undefined) planned += 1;
     pieces.record(jobId, pieceId, status);
   }
-  const pieceCounts = event.type === 'ImportPlanned.v2' ? { ...next.pieceCounts, total: planned } : next.pieceCounts;
+  // Pieces are imported while the plan is still being found: until its totals, a job counts the pieces found so far.
+  const pieceCounts = event.type === 'PiecesPlanned.v1' || event.type === 'ImportPlanned.v2' ? { ...next.pieceCounts, total: planned } : next.pieceCounts;
   // Neither the plan nor the piece map outlives the event: the ledger holds what the view needs of them.
   const { plan: _plan, ...rest } = next;
   return { job: { ...rest, plannedChunks: [], pieces: PieceStatuses.none, pieceCounts }, plannedPieces: planned };
