@@ -1,7 +1,7 @@
 /**
  * "Limit, our stack": the most the service could reach with its own piece code and nothing around
- * it. The object is cut into pieces first, as the planner cuts it (libs/formats `findSplits`; a
- * gzip object is one piece), before the clock starts; then each piece goes through the worker's own
+ * it. The object is cut into pieces first, as the planner cuts it (libs/formats `findSplits`),
+ * before the clock starts; then each piece goes through the worker's own
  * `processPiece` (S3 range read, libs/formats readers, records, failure list) inside a transaction of
  * the service's kafkajs adapter, `piecesAtOnce` pieces at a time as a worker takes them. No consumer,
  * no admission, no event store, no results. With `client: 'librdkafka'`, the same run produces
@@ -12,7 +12,7 @@
  */
 import { processPiece, RowValidators } from '@import-jobs/application/process-piece';
 import type { PieceWorkItem } from '@import-jobs/application/messages';
-import { findSplits, type Split } from '@import-jobs/formats';
+import { findSplits } from '@import-jobs/formats';
 import type { Transaction } from '@import-jobs/messaging';
 import { createKafkaMessaging } from '@import-jobs/messaging/kafkajs';
 import { createS3Client, S3ObjectStore, type ObjectStore } from '@import-jobs/sources';
@@ -24,7 +24,6 @@ export interface LimitRunInput {
   readonly bucket: string;
   readonly key: string;
   readonly format: 'CSV' | 'JSON';
-  readonly gzip: boolean;
   readonly topic: string;
   readonly pieceSizeBytes: number;
   /** Pieces in their own transactions at once, as one worker takes them (WORKER_PIECES_IN_FLIGHT). */
@@ -82,14 +81,12 @@ async function main(input: LimitRunInput): Promise<{ rows: number; bytes: number
   }
 }
 
-/** The object's pieces as the planner cuts them: at record boundaries, a gzip object whole. */
+/** The object's pieces as the planner cuts them: at record boundaries. */
 async function piecesOf(input: LimitRunInput, objectStore: ObjectStore): Promise<PieceWorkItem[]> {
-  const { bucket, key, format, gzip, topic } = input;
+  const { bucket, key, format, topic } = input;
   const { etag, size } = await objectStore.head({ bucket, key });
   const version = { bucket, key, etag };
-  const { splits, csvHeader } = gzip
-    ? { splits: [{ start: 0, end: size, firstLine: 1 }] as Split[], csvHeader: undefined }
-    : await findSplits(objectStore.read(version, 'whole'), { format, targetPieceBytes: input.pieceSizeBytes });
+  const { splits, csvHeader } = await findSplits(objectStore.read(version, 'whole'), { format, targetPieceBytes: input.pieceSizeBytes });
   return splits.map(({ start, end, firstLine }) => ({
     type: 'PieceWorkItem',
     version: 1,
@@ -101,7 +98,7 @@ async function piecesOf(input: LimitRunInput, objectStore: ObjectStore): Promise
       pieceId: `${topic}-${start}`,
       object: { ...version, size },
       range: { start, end },
-      compression: gzip ? 'gzip' : 'none',
+      compression: 'none',
       firstLine,
       ...(csvHeader !== undefined && { csvHeader }),
       destinationTopic: topic,

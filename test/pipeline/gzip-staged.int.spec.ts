@@ -13,9 +13,7 @@ const maxStagedBytes = 256 * 1024;
 const terminalType = /^(ImportCompleted|JobFailed|ImportCancelled)\.v1$/;
 
 describe('a gzip source, decompressed while it is planned into staging objects imported as plain pieces', () => {
-  process.env.MAX_STAGED_BYTES = String(maxStagedBytes);
-  const suite = usePipelineSuite({ pieceSizeBytes });
-  afterAll(() => delete process.env.MAX_STAGED_BYTES);
+  const suite = usePipelineSuite({ pieceSizeBytes, maxStagedBytes });
 
   it('imports every row once, cut into several pieces at record boundaries, failures naming the .gz file and its lines, staging gone at the end', async () => {
     const { pipeline, api, messaging, sources, jobIds } = suite;
@@ -34,7 +32,6 @@ describe('a gzip source, decompressed while it is planned into staging objects i
 
     const events = await pipeline.store.readStream(importJobStreamId(jobId));
     const pieces = events.filter((event) => event.type === 'PiecesPlanned.v1').flatMap((event) => event.data.pieces as unknown as PieceSpec[]);
-    console.info('gzip staged job', { pieces: pieces.length, decompressedBytes: Buffer.byteLength(text) });
     expect(pieces.length).toBeGreaterThan(5);
     expect(pieces.every((piece) => piece.compression === 'none' && piece.object.bucket === pipeline.settings.reportsBucket && piece.object.key.startsWith(`${jobId}/staging/`))).toBe(true);
     expect(pieces.every((piece) => piece.origin?.key === 'gzip/rows.csv.gz' && piece.origin.bucket === sources.name)).toBe(true);

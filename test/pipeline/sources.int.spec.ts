@@ -85,7 +85,7 @@ describe('the import pipeline, from S3 prefixes, NDJSON, gzip and sources that a
       ['batch/b.csv', cityFile('b', 200)],
       ['batch/sub/c.csv', cityFile('c', 200)],
       ['batch/nested/deeper/x.csv', cityFile('x', 200)],
-      ['batch/sub/d.csv.gz', cityFile('d', 60)],
+      ['batch/sub/d.csv.gz', cityFile('d', 200)],
     ]);
     for (const [key, file] of csvFiles) await sources.put(key, key.endsWith('.gz') ? gzipSync(file.body) : file.body);
     // Files the job must not read: other formats under the prefix, a folder marker, a CSV outside it.
@@ -109,28 +109,31 @@ describe('the import pipeline, from S3 prefixes, NDJSON, gzip and sources that a
     const validRows = [...csvFiles.values()].reduce((sum, file) => sum + file.rows.length, 0);
     expect(job).toMatchObject({ status: 'Completed', rows: { processed: validRows, failed: 0, imported: validRows } });
     expect(job.pieces).toEqual({ total: pieces.length, completed: pieces.length, failed: 0, cancelled: 0 });
-    expect(new Set(pieces.map((piece) => piece.object.key))).toEqual(new Set(csvFiles.keys()));
-    // Several pieces per plain file; a gzip file cannot be entered in the middle, so it is one.
-    const piecesPerFile = [...csvFiles.keys()].map((key) => ({ key, pieces: pieces.filter((piece) => piece.object.key === key).length }));
-    expect(piecesPerFile.filter(({ key }) => key.endsWith('.gz'))).toEqual([{ key: 'batch/sub/d.csv.gz', pieces: 1 }]);
-    expect(piecesPerFile.filter(({ key, pieces: count }) => !key.endsWith('.gz') && count < 2)).toEqual([]);
+    // A gzip file's pieces are staged objects, each naming the file as its origin.
+    const fileOf = (piece: (typeof pieces)[number]) => (piece.origin ?? piece.object).key;
+    expect(new Set(pieces.map(fileOf))).toEqual(new Set(csvFiles.keys()));
+    // Several pieces per file, the gzip file too: it is decompressed into plain pieces while planned.
+    const piecesPerFile = [...csvFiles.keys()].map((key) => ({ key, pieces: pieces.filter((piece) => fileOf(piece) === key).length }));
+    expect(piecesPerFile.filter(({ pieces: count }) => count < 2)).toEqual([]);
+    expect(pieces.filter((piece) => piece.origin !== undefined).every((piece) => piece.compression === 'none' && piece.object.key.includes('/staging/'))).toBe(true);
     const expected: DeliveredRecord[] = [...csvFiles].flatMap(([key, file]) => expectedRecords(jobId, sources.url(key), file.valid));
     expect(delivered).toEqual(sortedByOrigin(expected));
 
-    // Which process read which piece's bytes from S3: each member of the group took pieces, and between them every piece.
-    const byAllInOne = piecesRead(readsOf.allInOne, pieces);
-    const byWorker = piecesRead(readsOf.worker, pieces);
+    // Which process read which piece's bytes from the sources bucket (staged pieces are read from the
+    // service's own): each member of the group took pieces, and between them every piece.
+    const sourcePieces = pieces.filter((piece) => piece.origin === undefined);
+    const byAllInOne = piecesRead(readsOf.allInOne, sourcePieces);
+    const byWorker = piecesRead(readsOf.worker, sourcePieces);
     expect({ allInOne: byAllInOne.size > 0, worker: byWorker.size > 0 }).toEqual({ allInOne: true, worker: true });
-    expect(new Set([...byAllInOne, ...byWorker])).toEqual(new Set(pieces.map((piece) => piece.pieceId)));
+    expect(new Set([...byAllInOne, ...byWorker])).toEqual(new Set(sourcePieces.map((piece) => piece.pieceId)));
   });
 
   itChecksEveryJobOfTheFile(suite);
 });
 
-/** The pieces whose bytes a process read: a ranged GetObject of its range, or a whole read of its gzip object. */
+/** The pieces whose bytes a process read: a ranged GetObject of its range. */
 function piecesRead(reads: readonly ObjectRead[], pieces: readonly PieceSpec[]): Set<string> {
-  const readsPiece = (piece: PieceSpec) => (read: ObjectRead) =>
-    read.key === piece.object.key && read.range === (piece.compression === 'gzip' ? undefined : `bytes=${piece.range.start}-${piece.range.end - 1}`);
+  const readsPiece = (piece: PieceSpec) => (read: ObjectRead) => read.key === piece.object.key && read.range === `bytes=${piece.range.start}-${piece.range.end - 1}`;
   return new Set(pieces.filter((piece) => reads.some(readsPiece(piece))).map((piece) => piece.pieceId));
 }
 

@@ -115,7 +115,8 @@ const catalogue: readonly CatalogueCase[] = [
   {
     name: 'a truncated gzip file',
     input: { object: { key: 'truncated.csv.gz', body: gzipSync(Buffer.from(`id,name\n${Array.from({ length: 2000 }, (_, n) => `${n},name ${n}`).join('\n')}\n`)).subarray(0, 3000) } },
-    expected: { jobFails: { code: 'PIECES_FAILED', reason: /gzip|truncated|unexpected end/i } },
+    // Found while the planner stages it, before any piece: the job fails with the file named.
+    expected: { jobFails: { code: 'SOURCE_UNREADABLE', reason: /truncated\.csv\.gz: gzip data is truncated or corrupt/ } },
   },
   {
     name: 'CSV formula injection in a bad row: neutralised in the failure report',

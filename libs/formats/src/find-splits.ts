@@ -79,6 +79,8 @@ export class RecordSplitter {
   private readonly cutter: SplitCutter;
   private foundHeader: string[] | undefined;
   private bytesSeen = 0;
+  /** The file's line of the last record that ended so far (0 before any). */
+  lastRecordLine = 0;
 
   constructor(private readonly options: SplitOptions) {
     requirePositiveInteger('targetPieceBytes', options.targetPieceBytes);
@@ -112,6 +114,7 @@ export class RecordSplitter {
     const { format } = this.options;
     const headerRecord = format === 'CSV' && this.header === 'first-record';
     for (const record of records) {
+      this.lastRecordLine = record.line;
       if (record.byteLength === 0) continue;
       if (headerRecord && !this.foundHeader) {
         this.foundHeader = csvHeaderFrom(record, this.limits, this.maxHeaderBytes, this.dialect);

@@ -18,4 +18,4 @@ export {
   truncationMarker,
 } from './row-result';
 export { compileRowValidator, InvalidRowSchemaError, maxSchemaDepth, type RowValidator, type RowValidatorOptions } from './validation';
-export { splitsWithBytes, type SplitBytes } from './split-bytes';
+export { RecordTooLongToSplitError, splitsWithBytes, type SplitBytes } from './split-bytes';

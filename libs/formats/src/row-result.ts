@@ -13,8 +13,9 @@ export interface RowRecord {
   /** The row as the file has it, cut to `maxRawChars` and then marked (`truncationMarker`): what a validation failure shows. */
   readonly raw: string;
   /**
-   * NDJSON only: the line as the file has it, without its line end (a view of the chunk it came
-   * in, valid while the batch is in hand): what a job that publishes lines as they are sends.
+   * NDJSON only: the line as the file has it, without its line end: what a job that publishes lines
+   * as they are sends. A view of the chunk it came in, which keeps that chunk alive while it is held;
+   * no source, inflater or framer reuses a chunk's memory once handed on, so it stays the line.
    */
   readonly lineBytes?: Uint8Array;
 }

@@ -1,5 +1,5 @@
 import { findSplits, type SplitOptions } from './find-splits';
-import { splitsWithBytes } from './split-bytes';
+import { RecordTooLongToSplitError, splitsWithBytes } from './split-bytes';
 import { bytesOf, chunksOf, collect } from './testing/byte-chunks';
 
 const csv = (targetPieceBytes: number): SplitOptions => ({ format: 'CSV', targetPieceBytes });
@@ -31,5 +31,15 @@ describe('splitsWithBytes', () => {
     expect(cut.map(({ bytes }) => Buffer.from(bytes).toString())).toEqual(['{"a":1}\n', '{"a":2}\n', '{"a":3}\n']);
     expect(cut.map(({ split }) => split.firstLine)).toEqual([1, 2, 3]);
     await expect(collect(splitsWithBytes(chunksOf(''), csv(8)))).resolves.toEqual([]);
+  });
+
+  it.each([
+    ['a line that never ends', '1,a\n2,' + 'b'.repeat(5_000)],
+    ['a quote never closed, which swallows the rest of the file', '1,a\n2,"b\n' + '3,c\n'.repeat(2_000)],
+  ])('refuses %s once it runs past maxRecordBytes, holding no more than a piece and a record', async (_, body) => {
+    const chunks = chunksOf(`id,note\n${body}`, [100]);
+    const reading = collect(splitsWithBytes(chunks, { ...csv(50), maxRecordBytes: 1_000 }));
+    await expect(reading).rejects.toThrow(RecordTooLongToSplitError);
+    await expect(reading).rejects.toThrow(/after line 2 runs on past 1000 bytes/);
   });
 });

@@ -50,7 +50,7 @@ export async function startPipelineApp({
   maxRunningJobsPerTenant,
   uploadTtlSeconds,
   allowedBuckets,
-  maxDecompressedBytes,
+  maxStagedBytes,
   tenantGrants,
   maxPiecesOutPerJob,
 }: {
@@ -68,8 +68,8 @@ export async function startPipelineApp({
   uploadTtlSeconds?: number;
   /** `ALLOWED_BUCKETS` for this app; any bucket when absent. */
   allowedBuckets?: readonly string[];
-  /** `MAX_DECOMPRESSED_BYTES` for this app; the service's default when absent. */
-  maxDecompressedBytes?: number;
+  /** `MAX_STAGED_BYTES` for this app; the service's default when absent. */
+  maxStagedBytes?: number;
   /** The YAML of this app's `TENANT_GRANTS_FILE`; the open mode when absent. */
   tenantGrants?: string;
   /** `MAX_PIECES_OUT_PER_JOB` for this app; the service's default when absent. */
@@ -100,7 +100,7 @@ export async function startPipelineApp({
     MAX_RUNNING_JOBS_PER_TENANT: maxRunningJobsPerTenant === undefined ? '' : String(maxRunningJobsPerTenant),
     UPLOAD_TTL_SECONDS: uploadTtlSeconds === undefined ? '' : String(uploadTtlSeconds),
     ALLOWED_BUCKETS: allowedBuckets === undefined ? '' : allowedBuckets.join(','),
-    MAX_DECOMPRESSED_BYTES: maxDecompressedBytes === undefined ? '' : String(maxDecompressedBytes),
+    MAX_STAGED_BYTES: maxStagedBytes === undefined ? '' : String(maxStagedBytes),
     TENANT_GRANTS_FILE: tenantGrants === undefined ? '' : await writtenToFile(`grants-${suffix}.yaml`, tenantGrants),
     MAX_PIECES_OUT_PER_JOB: maxPiecesOutPerJob === undefined ? '' : String(maxPiecesOutPerJob),
   });

@@ -34,8 +34,8 @@ export interface PipelineSuiteOptions {
   readonly uploadTtlSeconds?: number;
   /** The app's `ALLOWED_BUCKETS`; any bucket when absent. */
   readonly allowedBuckets?: readonly string[];
-  /** The app's `MAX_DECOMPRESSED_BYTES`; the service's default when absent. */
-  readonly maxDecompressedBytes?: number;
+  /** The app's `MAX_STAGED_BYTES`; the service's default when absent. */
+  readonly maxStagedBytes?: number;
   /** The YAML of the app's `TENANT_GRANTS_FILE`; the open mode when absent. */
   readonly tenantGrants?: string;
   /** Closes what a test started beside the app (a second worker), after the clients and before the app. */

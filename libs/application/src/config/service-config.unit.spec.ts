@@ -61,7 +61,7 @@ describe('service configuration', () => {
   });
 
   it('takes the pieces a worker imports at once as a whole number from 1 to 64', () => {
-    expect(loadServiceConfig(minimal).workerPiecesInFlight).toBeGreaterThanOrEqual(1);
+    expect(loadServiceConfig(minimal).workerPiecesInFlight).toBe(2);
     expect(loadServiceConfig({ ...minimal, WORKER_PIECES_IN_FLIGHT: '4' }).workerPiecesInFlight).toBe(4);
     expect(problemsOf({ ...minimal, WORKER_PIECES_IN_FLIGHT: '0' })).toEqual(['WORKER_PIECES_IN_FLIGHT must be a whole number from 1 to 64, not "0"']);
   });

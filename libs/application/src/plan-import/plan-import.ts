@@ -18,6 +18,7 @@ import {
   dialectSampleBytes,
   findSplits,
   gunzipChunks,
+  RecordTooLongToSplitError,
   settleFileDialect,
   splitsWithBytes,
   utf8Of,
@@ -241,7 +242,7 @@ function sourceError(url: string, error: unknown): unknown {
   if (error instanceof CsvHeaderError) return new ObjectRefusedError(`${url}: ${error.message}`, { cause: error });
   // Gone since it was listed: a fresh listing decides whether the job still has it to import.
   if (error instanceof ObjectNotFoundError) return new ObjectChangedError(`${url} disappeared after it was listed`, { cause: error });
-  if (error instanceof CorruptGzipError) return new ObjectRefusedError(`${url}: ${error.message}`, { cause: error });
+  if (error instanceof CorruptGzipError || error instanceof RecordTooLongToSplitError) return new ObjectRefusedError(`${url}: ${error.message}`, { cause: error });
   if (error instanceof DecompressedSizeLimitError) {
     return new ObjectRefusedError(`${url} decompresses to more than ${error.maxDecompressedBytes} bytes, the most this service stages of one gzip file (MAX_STAGED_BYTES)`, { cause: error });
   }
