@@ -218,13 +218,14 @@ async function main(argv: string[]): Promise<void> {
           await attempt('worker memory', () => measureMemory(stack, service, memoryUrls, mode, results));
           await attempt('read-model latency', () => measureReadModel(service, mode, results));
         }
-        const cases: { format: 'CSV' | 'JSON'; file: { bytes: number }; url: string; label: string; schema: boolean }[] =
+        const cases: { format: 'CSV' | 'JSON'; file: { bytes: number }; url: string; label: string; schema: boolean; passThrough?: boolean }[] =
           workers === 1
             ? [
                 { format: 'CSV', file: files.csv, url: urls.csv, label: 'CSV', schema: false },
                 { format: 'CSV', file: files.csv, url: urls.csv, label: 'CSV + schema', schema: true },
                 { format: 'JSON', file: files.ndjson, url: urls.ndjson, label: 'NDJSON', schema: false },
                 { format: 'JSON', file: files.ndjson, url: urls.ndjson, label: 'NDJSON + schema', schema: true },
+                { format: 'JSON', file: files.ndjson, url: urls.ndjson, label: 'NDJSON pass-through', schema: false, passThrough: true },
                 { format: 'CSV', file: files.gzip, url: urls.gzip, label: 'CSV gzip', schema: false },
               ]
             : [
@@ -421,13 +422,13 @@ async function waitForWorkers(stack: BenchStack, groupId: string, count: number)
   }, { timeoutMs: 120_000, intervalMs: 250 });
 }
 
-async function importOnce(stack: BenchStack, service: RunningService, testCase: { format: 'CSV' | 'JSON'; url: string; schema: boolean }, timeoutMs: number): Promise<ImportRun> {
+async function importOnce(stack: BenchStack, service: RunningService, testCase: { format: 'CSV' | 'JSON'; url: string; schema: boolean; passThrough?: boolean }, timeoutMs: number): Promise<ImportRun> {
   const topic = `bench-e2e-${randomBytes(4).toString('hex')}`;
   await createTopic(stack.admin, topic);
   const explained = (why: string): Error => new Error(`${why}\nThe service's last output:\n${service.recentOutput()}`);
   const imported = await runImport(
     service.url,
-    { url: testCase.url, format: testCase.format, destinationTopic: topic, clientToken: topic, ...(testCase.schema && { schema: rowSchema }) },
+    { url: testCase.url, format: testCase.format, destinationTopic: topic, clientToken: topic, ...(testCase.schema && { schema: rowSchema }), ...(testCase.passThrough && { passThrough: true }) },
     timeoutMs,
   ).catch((error: Error) => {
     throw explained(error.message);

@@ -43,6 +43,8 @@ export interface ImportRequest {
   readonly format: 'CSV' | 'JSON';
   readonly destinationTopic: string;
   readonly schema?: object;
+  /** NDJSON: publish each line as the file writes it (`json.passThrough`). */
+  readonly passThrough?: boolean;
   readonly clientToken: string;
 }
 
@@ -52,7 +54,7 @@ export async function runImport(api: string, request: ImportRequest, timeoutMs: 
   const response = await fetch(`${api}/v1/imports`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ sources: [{ url: request.url, type: request.sourceType ?? 'object' }], format: request.format, destinationTopic: request.destinationTopic, keyField: 'id', clientToken: request.clientToken, ...(request.schema && { schema: request.schema }) }),
+    body: JSON.stringify({ sources: [{ url: request.url, type: request.sourceType ?? 'object' }], format: request.format, destinationTopic: request.destinationTopic, keyField: 'id', clientToken: request.clientToken, ...(request.schema && { schema: request.schema }), ...(request.passThrough && { json: { passThrough: true } }) }),
   });
   const accepted = (await response.json()) as { id?: string };
   if (response.status !== 202 || accepted.id === undefined) throw new Error(`POST /v1/imports answered ${response.status}: ${JSON.stringify(accepted)}`);
