@@ -46,7 +46,10 @@ describe('live progress: Server-Sent Events driven by the projector', () => {
     interrupted.close();
     const resumed = await open(`/v1/imports/${jobId}/progress`, { ...acme, 'last-event-id': beforeDrop.at(-1)!.id! });
     // A piece that takes a while adds in-flight figures between versions, as each stream's timer finds them.
-    const [all, afterDrop] = (await Promise.all([readToEnd(whole.events), readToEnd(resumed.events)])).map(versionsOnly);
+    const streamed = await Promise.all([readToEnd(whole.events), readToEnd(resumed.events)]);
+    // A stream that failed ends with an `error` event in place of the rest of the versions: its message says why.
+    expect(streamed.flat().filter(({ type }) => type !== 'progress' && type !== 'in-flight')).toEqual([]);
+    const [all, afterDrop] = streamed.map(versionsOnly);
 
     const versions = all.map(({ id }) => Number(id));
     const progress = all.map(progressOf);
