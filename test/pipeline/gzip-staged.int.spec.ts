@@ -63,6 +63,36 @@ describe('a gzip source, decompressed while it is planned into staging objects i
     await eventually('the staging objects to be deleted', async () => ((await stagedKeys(jobId)).length === 0 ? true : undefined), { timeoutMs: 30_000 });
   }, 240_000);
 
+  it('fails a job whose gzip sources together decompress past the staging bound, each within it, saying so, and deletes what it staged', async () => {
+    const { pipeline, api, messaging, sources, jobIds } = suite;
+    const header = 'id,note\n';
+    const csvOf = (file: string) => `${header}${Array.from({ length: 3_000 }, (_, index) => `${index + 1},note ${index + 1} of ${file} ${'x'.repeat(30)}\n`).join('')}`;
+    const [first, second] = [csvOf('a'), csvOf('b')];
+    expect(Math.max(first.length, second.length)).toBeLessThan(maxStagedBytes);
+    expect(first.length + second.length).toBeGreaterThan(maxStagedBytes);
+    await sources.put('gzip/pair/a.csv.gz', gzipSync(first));
+    const secondUrl = await sources.put('gzip/pair/b.csv.gz', gzipSync(second));
+    const destinationTopic = await createDestinationTopic(messaging, 'gzip-pair');
+
+    const jobId = await api.startImport({ sources: [{ url: `s3://${sources.name}/gzip/pair/`, type: 'prefix' }], format: 'CSV', destinationTopic, keyField: 'id' });
+    jobIds.push(jobId);
+    const job = await api.waitUntilFinished(jobId, 120_000);
+
+    // The prefix lists a.csv.gz first: staged whole (its rows, not its header), before b.csv.gz passes the bound.
+    const stagedOfFirst = first.length - header.length;
+    expect(job).toMatchObject({
+      status: 'Failed',
+      failureReason: {
+        code: 'SOURCE_UNREADABLE',
+        message: `${secondUrl} decompresses to more than the ${maxStagedBytes - stagedOfFirst} bytes left of ${maxStagedBytes}, the most this service stages of one job's gzip sources (MAX_STAGED_BYTES): the job has ${stagedOfFirst} bytes staged already`,
+      },
+    });
+    const events = await pipeline.store.readStream(importJobStreamId(jobId));
+    const staged = events.filter((event) => event.type === 'PiecesPlanned.v1').flatMap((event) => event.data.pieces as unknown as PieceSpec[]);
+    expect(staged.length).toBeGreaterThan(0);
+    await eventually('the staging objects to be deleted', async () => ((await stagedKeys(jobId)).length === 0 ? true : undefined), { timeoutMs: 30_000 });
+  }, 240_000);
+
   it('fails a job whose gzip source is truncated, saying so', async () => {
     const { api, messaging, sources, jobIds } = suite;
     const whole = gzipSync(`id,note\n${Array.from({ length: 200 }, (_, index) => `${index + 1},note`).join('\n')}\n`);

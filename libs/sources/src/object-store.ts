@@ -27,6 +27,12 @@ export interface ObjectStore {
   write(location: ObjectLocation, body: AsyncIterable<Uint8Array>, options?: WriteOptions): Promise<StoredObject>;
   /** Removes the object; removing one that does not exist succeeds. */
   delete(location: ObjectLocation): Promise<void>;
+  /**
+   * Removes these objects of one bucket in as few requests as the store takes (S3: 1,000 keys a
+   * request); a key that does not exist is removed already. Fails when any key could not be
+   * removed; the others may be gone by then, and removing them again succeeds.
+   */
+  deleteMany(bucket: string, keys: readonly string[]): Promise<void>;
   /** A URL anyone holding it can GET the object with, until `expiresInSeconds` have passed. */
   presign(location: ObjectLocation, expiresInSeconds: number): Promise<string>;
 }

@@ -23,6 +23,8 @@ import {
   splitsWithBytes,
   utf8Of,
   type CsvFileDialect,
+  type Split,
+  type SplitOptions,
 } from '@import-jobs/formats';
 import {
   listSourceObjects,
@@ -33,11 +35,14 @@ import {
   objectUrl,
   sourceFileExtensions,
   type ObjectStore,
+  type ObjectVersion,
   type SourceObject,
 } from '@import-jobs/sources';
 import type { ImportJobStreams } from '../import-job/import-job-streams';
 import { uuidV5 } from '../import-job/uuid-v5';
 import { inOrderConcurrently } from '../shared/in-order';
+import { sampleAhead } from './sample-ahead';
+import { StagingBudget } from './staging-budget';
 
 export interface PlanImportDeps {
   readonly commands: ImportJobStreams;
@@ -46,8 +51,17 @@ export interface PlanImportDeps {
   readonly targetPieceBytes: number;
   /** The service's own bucket, where a gzip file is decompressed into plain staging objects (`<jobId>/staging/…`). */
   readonly stagingBucket: string;
-  /** A gzip file decompressing to more than this fails its job (a decompression bomb, or more than the service takes). */
+  /**
+   * The most a job's gzip sources may decompress to in all, staged (what earlier runs of its
+   * planning left staged included): past it the job fails (a decompression bomb, many of them, or
+   * more than the service takes).
+   */
   readonly maxStagedBytes: number;
+}
+
+/** What one run of planning shares among its files: the job's staging, listed once a gzip file needs it. */
+interface PlanningRun extends PlanImportDeps {
+  readonly stagingBudget: () => Promise<StagingBudget>;
 }
 
 export type PlanImportOutcome =
@@ -136,7 +150,10 @@ async function recordPlan(jobId: string, definition: ImportDefinition, deps: Pla
   };
   let files = 0;
   let totalBytes = 0;
-  const planned = inOrderConcurrently(objectsToPlan(definition, deps), filesPlannedAtOnce, ({ object, destinationTopic }) => planObject(jobId, object, destinationTopic, definition, deps));
+  let budget: Promise<StagingBudget> | undefined;
+  const stagingBudget = () => (budget ??= StagingBudget.listed(deps.objectStore, deps.stagingBucket, stagingPrefix(jobId), deps.maxStagedBytes));
+  const run: PlanningRun = { ...deps, stagingBudget };
+  const planned = inOrderConcurrently(objectsToPlan(definition, deps), filesPlannedAtOnce, ({ object, destinationTopic }) => planObject(jobId, object, destinationTopic, definition, run));
   for await (const { batches, bytes } of planned) {
     for await (const batch of batches) {
       for (const piece of batch) await record(chunker.add(piece));
@@ -171,7 +188,7 @@ function jobFailureReason(error: unknown): JobFailureReason | undefined {
 /**
  * Files planned at once: each is read whole to find its record boundaries, so a prefix of many small
  * files waits mostly on the object store's answers, which overlap; the plan keeps the listing order.
- * A gzip file is only sampled here: it is decompressed into staging objects as the plan reaches it.
+ * A gzip file is not read here: it is decompressed into staging objects as the plan reaches it.
  */
 const filesPlannedAtOnce = 8;
 
@@ -194,19 +211,75 @@ async function* objectsToPlan(definition: ImportDefinition, deps: PlanImportDeps
   }
 }
 
+/** One file of the plan, and where its records go. */
+interface FileToPlan {
+  readonly jobId: string;
+  readonly object: SourceObject;
+  readonly destinationTopic: string;
+  readonly definition: Pick<ImportDefinition, 'format' | 'csv'>;
+}
+
+/**
+ * A plain file is read once, whole: its first bytes settle its CSV dialect and go on, with the
+ * rest, to `findSplits`. A gzip file is not read here (`stagedPieces`).
+ */
 async function planObject(
   jobId: string,
   object: SourceObject,
   destinationTopic: string,
-  { format, csv }: Pick<ImportDefinition, 'format' | 'csv'>,
-  deps: PlanImportDeps,
+  definition: Pick<ImportDefinition, 'format' | 'csv'>,
+  deps: PlanningRun,
 ): Promise<PlannedFile> {
   const { objectStore, targetPieceBytes } = deps;
-  const { bucket, key, etag, versionId, size, compression } = object;
-  const url = objectUrl(object);
+  const { size, compression } = object;
+  const planned: FileToPlan = { jobId, object, destinationTopic, definition };
   const batchOf = (pieces: readonly PieceSpec[]): PlannedFile => ({ batches: once(pieces), bytes: () => size });
   if (size === 0) return batchOf([]);
-  const pieceAt = (start: number, end: number, firstLine: number, csvHeader?: readonly string[]): PieceSpec => ({
+  // A gzip stream cannot be entered in the middle: it is decompressed once, as the plan reaches it.
+  if (compression === 'gzip') {
+    const staging = { bytes: 0 };
+    return { batches: stagedPieces(planned, staging, deps), bytes: () => staging.bytes };
+  }
+  const source = objectStore.read(versionOf(object), 'whole')[Symbol.asyncIterator]();
+  try {
+    const { file, sample, chunks } = await withDialect(source, definition);
+    if (isUtf16(file?.dialect)) return batchOf([await wholeFilePiece(planned, file, sample)]);
+    const splitPlan = await findSplits(chunks, splitOptionsOf(file, definition.format, targetPieceBytes));
+    const csvHeader = file?.columns ?? splitPlan.csvHeader;
+    return batchOf(splitPlan.splits.map((split) => filePiece(planned, file, split, csvHeader)));
+  } catch (error) {
+    throw sourceError(objectUrl(object), error);
+  } finally {
+    // Releases the read when the file was not read to its end (UTF-16, a fault).
+    await source.return?.();
+  }
+}
+
+/** The bytes of a file as it is stored, and for CSV its dialect, settled from its first bytes. */
+interface FileWithDialect {
+  readonly chunks: AsyncIterable<Uint8Array>;
+  readonly file?: CsvFileDialect;
+  readonly sample?: Uint8Array;
+}
+
+/**
+ * A CSV file's dialect, from its first bytes (`dialectSampleBytes`, decompressed), read ahead of the
+ * rest of the one read of it, which `chunks` then hands out from the first byte.
+ */
+async function withDialect(source: AsyncIterator<Uint8Array>, { format, csv }: Pick<ImportDefinition, 'format' | 'csv'>): Promise<FileWithDialect> {
+  if (format !== 'CSV') return { chunks: { [Symbol.asyncIterator]: () => source } };
+  const { sample, chunks } = await sampleAhead(source, dialectSampleBytes);
+  return { file: settleFileDialect(csv ?? {}, sample), sample, chunks };
+}
+
+function splitOptionsOf(file: CsvFileDialect | undefined, format: ImportFormat, targetPieceBytes: number): SplitOptions {
+  return { format, targetPieceBytes, ...(file !== undefined && { csv: { dialect: file.dialect, header: file.header } }) };
+}
+
+/** A piece of the file as it is stored: its bytes [start, end), read by the worker from the source itself. */
+function filePiece({ jobId, object, destinationTopic }: FileToPlan, file: CsvFileDialect | undefined, { start, end, firstLine }: Split, csvHeader?: readonly string[]): PieceSpec {
+  const { bucket, key, etag, versionId, size, compression } = object;
+  return {
     pieceId: pieceIdOf(jobId, object, destinationTopic, start),
     object: { bucket, key, etag, ...(versionId !== undefined && { versionId }), size },
     range: { start, end },
@@ -215,26 +288,20 @@ async function planObject(
     ...(csvHeader !== undefined && { csvHeader }),
     ...(file !== undefined && { csv: file.dialect }),
     destinationTopic,
-  });
-  let file: CsvFileDialect | undefined;
-  try {
-    const sample = format === 'CSV' ? await sampleOf(object, objectStore) : undefined;
-    file = sample && settleFileDialect(csv ?? {}, sample);
-    const splitOptions = { format, targetPieceBytes, ...(file !== undefined && { csv: { dialect: file.dialect, header: file.header } }) };
-    // UTF-16 cannot be cut where a byte looks like a line end: the worker reads such a file whole,
-    // from line 1, and takes a CSV header from its first record.
-    if (isUtf16(file?.dialect)) return batchOf([pieceAt(0, size, 1, file && sample && (await columnsOfWholeFile(file, sample)))]);
-    // A gzip stream cannot be entered in the middle: it is decompressed once, as the plan reaches it.
-    if (compression === 'gzip') {
-      const staging = { splitOptions, file, decompressedBytes: 0 };
-      return { batches: stagedPieces(jobId, object, destinationTopic, staging, deps), bytes: () => staging.decompressedBytes };
-    }
-    const splitPlan = await findSplits(objectStore.read({ bucket, key, etag, versionId }, 'whole'), splitOptions);
-    const csvHeader = file?.columns ?? splitPlan.csvHeader;
-    return batchOf(splitPlan.splits.map(({ start, end, firstLine }) => pieceAt(start, end, firstLine, csvHeader)));
-  } catch (error) {
-    throw sourceError(url, error);
-  }
+  };
+}
+
+/**
+ * UTF-16 cannot be cut where a byte looks like a line end: the worker reads such a file whole (a
+ * gzip one decompressing it), from line 1, and takes a CSV header from its first record.
+ */
+async function wholeFilePiece(planned: FileToPlan, file: CsvFileDialect | undefined, sample: Uint8Array | undefined): Promise<PieceSpec> {
+  const columns = file && sample && (await columnsOfWholeFile(file, sample));
+  return filePiece(planned, file, { start: 0, end: planned.object.size, firstLine: 1 }, columns);
+}
+
+function versionOf({ bucket, key, etag, versionId }: SourceObject): ObjectVersion {
+  return { bucket, key, etag, ...(versionId !== undefined && { versionId }) };
 }
 
 /** A fault reading a source, as planning reports it. */
@@ -243,9 +310,6 @@ function sourceError(url: string, error: unknown): unknown {
   // Gone since it was listed: a fresh listing decides whether the job still has it to import.
   if (error instanceof ObjectNotFoundError) return new ObjectChangedError(`${url} disappeared after it was listed`, { cause: error });
   if (error instanceof CorruptGzipError || error instanceof RecordTooLongToSplitError) return new ObjectRefusedError(`${url}: ${error.message}`, { cause: error });
-  if (error instanceof DecompressedSizeLimitError) {
-    return new ObjectRefusedError(`${url} decompresses to more than ${error.maxDecompressedBytes} bytes, the most this service stages of one gzip file (MAX_STAGED_BYTES)`, { cause: error });
-  }
   return error;
 }
 
@@ -259,36 +323,48 @@ export function stagingPrefix(jobId: string): string {
 }
 
 /**
- * A gzip file decompressed, streaming, into staging objects of about `targetPieceBytes` each, cut
- * where a record starts (`splitsWithBytes`), each planned as a plain piece: one batch per staging
- * object, so that its piece may go to work while the rest is still being decompressed, by every
- * worker. Each piece names the gzip file as its `origin`, and its first record's line in the file
- * decompressed; its id and staging key derive from the file's version and the split's offset, and
- * an object's ETag from its bytes, so staging the same file again (after a crash) plans the same
- * pieces. Decompressing past `maxStagedBytes` fails the job; so does corrupt or truncated gzip,
- * whose rows before the fault may already be imported by then: the job says it failed, and why.
+ * A gzip file read once and decompressed, streaming (its first bytes settling its CSV dialect on
+ * the way), into staging objects of about `targetPieceBytes` each, cut where a record starts
+ * (`splitsWithBytes`), each planned as a plain piece: one batch per staging object, so that its
+ * piece may go to work while the rest is still being decompressed, by every worker. Each piece
+ * names the gzip file as its `origin`, and its first record's line in the file decompressed; its
+ * id and staging key derive from the file's version and the split's offset, and an object's ETag
+ * from its bytes, so staging the same file again (after a crash) plans the same pieces. Staging
+ * past `maxStagedBytes` for the job fails it (`StagingBudget`: the files before this one count,
+ * and what earlier runs staged); so does corrupt or truncated gzip, whose rows before the fault
+ * may already be imported by then: the job says it failed, and why.
  */
 async function* stagedPieces(
-  jobId: string,
-  object: SourceObject,
-  destinationTopic: string,
-  staging: { readonly splitOptions: Parameters<typeof splitsWithBytes>[1]; readonly file: CsvFileDialect | undefined; decompressedBytes: number },
-  { objectStore, stagingBucket, maxStagedBytes }: PlanImportDeps,
+  planned: FileToPlan,
+  staging: { bytes: number },
+  { objectStore, stagingBucket, maxStagedBytes, stagingBudget, targetPieceBytes }: PlanningRun,
 ): AsyncGenerator<readonly PieceSpec[]> {
-  const { splitOptions, file } = staging;
-  const { bucket, key, etag, versionId } = object;
-  const origin = { bucket, key, etag, ...(versionId !== undefined && { versionId }) };
+  const { jobId, object, destinationTopic, definition } = planned;
+  const { bucket, key, etag } = object;
+  const origin = versionOf(object);
   const folder = `${stagingPrefix(jobId)}${uuidV5(JSON.stringify([bucket, key, etag, destinationTopic]))}/`;
   async function* counted(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
     for await (const chunk of chunks) {
-      staging.decompressedBytes += chunk.length;
+      staging.bytes += chunk.length;
       yield chunk;
     }
   }
-  const decompressed = counted(gunzipChunks(objectStore.read({ bucket, key, etag, versionId }, 'whole'), { maxDecompressedBytes: maxStagedBytes }));
+  const budget = await stagingBudget();
+  const stagedBefore = budget.heldBesides(folder);
+  // No file alone may decompress past the bound either: the budget stops it as its pieces are
+  // staged, this as it is inflated, whichever is first.
+  const decompressed = gunzipChunks(objectStore.read(origin, 'whole'), { maxDecompressedBytes: maxStagedBytes })[Symbol.asyncIterator]();
   try {
-    for await (const { split, csvHeader, bytes } of splitsWithBytes(decompressed, splitOptions)) {
-      const staged = await objectStore.write({ bucket: stagingBucket, key: `${folder}${String(split.start).padStart(15, '0')}` }, once(bytes));
+    const { file, sample, chunks } = await withDialect(decompressed, definition);
+    if (isUtf16(file?.dialect)) {
+      staging.bytes = object.size;
+      yield [await wholeFilePiece(planned, file, sample)];
+      return;
+    }
+    for await (const { split, csvHeader, bytes } of splitsWithBytes(counted(chunks), splitOptionsOf(file, definition.format, targetPieceBytes))) {
+      const stagingKey = `${folder}${String(split.start).padStart(15, '0')}`;
+      if (!budget.take({ key: stagingKey, size: bytes.length })) throw stagingLimitExceeded(object, maxStagedBytes, stagedBefore);
+      const staged = await objectStore.write({ bucket: stagingBucket, key: stagingKey }, once(bytes));
       const columns = file?.columns ?? csvHeader;
       yield [
         {
@@ -306,16 +382,28 @@ async function* stagedPieces(
       ];
     }
   } catch (error) {
+    if (error instanceof DecompressedSizeLimitError) throw stagingLimitExceeded(object, maxStagedBytes, stagedBefore);
     throw sourceError(objectUrl(object), error);
+  } finally {
+    await decompressed.return(undefined);
   }
 }
 
-/** Removes a job's staging objects, page by page: the first page again, until none is left. */
+/** A gzip file that takes its job's staging past `MAX_STAGED_BYTES`, alone or after what the job has staged already. */
+function stagingLimitExceeded(object: SourceObject, maxStagedBytes: number, stagedBefore: number): ObjectRefusedError {
+  const limit = `the most this service stages of one job's gzip sources (MAX_STAGED_BYTES)`;
+  if (stagedBefore === 0) return new ObjectRefusedError(`${objectUrl(object)} decompresses to more than ${maxStagedBytes} bytes, ${limit}`);
+  return new ObjectRefusedError(
+    `${objectUrl(object)} decompresses to more than the ${maxStagedBytes - stagedBefore} bytes left of ${maxStagedBytes}, ${limit}: the job has ${stagedBefore} bytes staged already`,
+  );
+}
+
+/** Removes a job's staging objects, a page of keys a request: the first page again, until none is left. */
 export async function deleteStaging(objectStore: ObjectStore, stagingBucket: string, jobId: string): Promise<number> {
   let deleted = 0;
   for (;;) {
     const { objects, nextPage } = await objectStore.list(stagingBucket, stagingPrefix(jobId));
-    for (const { key } of objects) await objectStore.delete({ bucket: stagingBucket, key });
+    await objectStore.deleteMany(stagingBucket, objects.map(({ key }) => key));
     deleted += objects.length;
     if (nextPage === undefined || objects.length === 0) return deleted;
   }
@@ -329,40 +417,12 @@ function isUtf16(dialect: CsvDialect | undefined): boolean {
   return dialect?.encoding === 'utf-16le' || dialect?.encoding === 'utf-16be';
 }
 
-/**
- * The first bytes of a file, decompressed: enough to find its encoding and delimiter. A gzip file
- * is inflated only as far as that.
- */
-async function sampleOf({ bucket, key, etag, versionId, size, compression }: SourceObject, objectStore: ObjectStore): Promise<Uint8Array> {
-  const version = { bucket, key, etag, versionId };
-  if (compression === 'none') return Buffer.concat(await collected(objectStore.read(version, { start: 0, end: Math.min(size, dialectSampleBytes) })));
-  const parts: Uint8Array[] = [];
-  let bytes = 0;
-  try {
-    for await (const chunk of gunzipChunks(objectStore.read(version, 'whole'), { maxDecompressedBytes: Number.MAX_SAFE_INTEGER })) {
-      parts.push(chunk);
-      bytes += chunk.length;
-      if (bytes >= dialectSampleBytes) break;
-    }
-  } catch (error) {
-    // Staging reads the file whole, and fails the job with the reason.
-    if (!(error instanceof CorruptGzipError)) throw error;
-  }
-  return Buffer.concat(parts).subarray(0, dialectSampleBytes);
-}
-
 /** A file read whole by its worker: the columns it is given, or as many numbered ones as its first record has fields. */
 async function columnsOfWholeFile(file: CsvFileDialect, sample: Uint8Array): Promise<readonly string[] | undefined> {
   if (file.header !== 'numbered') return file.columns;
   const asRead = { ...file.dialect, encoding: isUtf16(file.dialect) ? ('utf-8' as const) : file.dialect.encoding };
   const { csvHeader } = await findSplits(utf8Of(once(sample), file.dialect.encoding), { format: 'CSV', targetPieceBytes: Number.MAX_SAFE_INTEGER, csv: { dialect: asRead, header: 'numbered' } });
   return csvHeader;
-}
-
-async function collected(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array[]> {
-  const parts: Uint8Array[] = [];
-  for await (const chunk of chunks) parts.push(chunk);
-  return parts;
 }
 
 function now(): string {

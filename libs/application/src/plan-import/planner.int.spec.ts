@@ -15,6 +15,7 @@ import { comparePositions, PostgreSqlEventStore } from '@import-jobs/event-store
 import { type IncomingMessage, type Messaging } from '@import-jobs/messaging';
 import { importJobTopics, pieceWorkItemCodec, type ImportJobTopics, type PieceWorkItem } from '../messages';
 import { Inbox, messagingTestKit, uniqueName } from '../../../messaging/test/kafka-test-kit';
+import { dialectSampleBytes, findSplits } from '@import-jobs/formats';
 import type { ObjectStore } from '@import-jobs/sources';
 import { chunksOf, readAll } from '@import-jobs/sources/testing/byte-streams';
 import { harnessObjectStore, type HarnessObjectStore } from '../../../sources/test/harness-object-store';
@@ -155,6 +156,68 @@ describe('the planner, on PostgreSQL, S3 and Kafka', () => {
       expect(staged).toBeGreaterThan(1);
       await expect(deleteStaging(objectStore, bucket, jobId)).resolves.toBe(staged);
       expect((await objectStore.list(bucket, stagingPrefix(jobId))).objects).toEqual([]);
+    });
+  });
+
+  describe('reading each file once', () => {
+    it('GETs each file once, whatever its size, compression or format, and cuts it where one pass over the whole file does', async () => {
+      const large = csvWithMultilineNotes(3_000);
+      const ndjson = Buffer.from(Array.from({ length: 5_000 }, (_, index) => `{"id":${index}}\n`).join(''));
+      expect(large.length).toBeGreaterThan(dialectSampleBytes);
+      const files = {
+        'csv/small.csv': csvWithMultilineNotes(10),
+        'csv/large.csv': large,
+        'csv/large.csv.gz': gzipSync(large),
+        'ndjson/rows.ndjson': ndjson,
+        'ndjson/rows.ndjson.gz': gzipSync(ndjson),
+      };
+      await Promise.all(Object.entries(files).map(([key, body]) => put(key, body)));
+      const counting = countingReads(objectStore);
+      const deps = { commands, objectStore: counting.store, stagingBucket: bucket, maxStagedBytes: 1024 ** 3, targetPieceBytes: 4096 };
+      const csvJob = await requestJob({ sources: [{ url: `s3://${bucket}/csv/`, type: 'prefix' }] });
+      const ndjsonJob = await requestJob({ format: 'JSON', sources: [{ url: `s3://${bucket}/ndjson/`, type: 'prefix' }] });
+
+      await expect(planImport(csvJob, deps)).resolves.toMatchObject({ kind: 'planned', files: 3 });
+      await expect(planImport(ndjsonJob, deps)).resolves.toMatchObject({ kind: 'planned', files: 2 });
+
+      expect(counting.reads).toEqual(new Map(Object.keys(files).map((key) => [key, 1])));
+      // The pieces are those of the whole file's bytes in one pass, however the planner came by them.
+      const csvPlan = await planOf(commands, csvJob);
+      const splits = (await findSplits(chunksOf(large), { format: 'CSV', targetPieceBytes: 4096 })).splits;
+      const ofLarge = csvPlan.filter((piece) => piece.object.key === 'csv/large.csv');
+      expect(ofLarge.map(({ range, firstLine }) => ({ ...range, firstLine }))).toEqual(splits);
+      const ofGzip = csvPlan.filter((piece) => piece.origin?.key === 'csv/large.csv.gz');
+      expect(ofGzip.map(({ range, firstLine }) => ({ bytes: range.end, firstLine }))).toEqual(splits.map(({ start, end, firstLine }) => ({ bytes: end - start, firstLine })));
+      const ndjsonPlan = await planOf(commands, ndjsonJob);
+      const ndjsonSplits = (await findSplits(chunksOf(ndjson), { format: 'JSON', targetPieceBytes: 4096 })).splits;
+      expect(ndjsonPlan.filter((piece) => piece.object.key === 'ndjson/rows.ndjson').map(({ range, firstLine }) => ({ ...range, firstLine }))).toEqual(ndjsonSplits);
+    });
+
+    it('plans a UTF-16 file, plain or gzip, as one piece its worker reads whole, after one GET', async () => {
+      const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('id,name\r\n1,Ada\r\n2,Grace\r\n', 'utf16le')]);
+      const files = { 'utf16/plain.csv': utf16, 'utf16/packed.csv.gz': gzipSync(utf16) };
+      await Promise.all(Object.entries(files).map(([key, body]) => put(key, body)));
+      const counting = countingReads(objectStore);
+      const jobId = await requestJob({ csv: { header: false }, sources: [{ url: `s3://${bucket}/utf16/`, type: 'prefix' }] });
+
+      const outcome = await planImport(jobId, { commands, objectStore: counting.store, stagingBucket: bucket, maxStagedBytes: 1024 ** 3, targetPieceBytes: 10 });
+
+      expect(counting.reads).toEqual(new Map(Object.keys(files).map((key) => [key, 1])));
+      const totalBytes = files['utf16/plain.csv'].length + files['utf16/packed.csv.gz'].length;
+      expect(outcome).toEqual({ kind: 'planned', pieces: 2, files: 2, totalBytes });
+      const plan = await planOf(commands, jobId);
+      expect(plan.map(({ object, range, compression, firstLine, csvHeader, csv }) => ({ key: object.key, range, compression, firstLine, csvHeader, encoding: csv?.encoding }))).toEqual(
+        Object.entries(files)
+          .sort(([a], [b]) => (a < b ? -1 : 1))
+          .map(([key, body]) => ({
+            key,
+            range: { start: 0, end: body.length },
+            compression: key.endsWith('.gz') ? 'gzip' : 'none',
+            firstLine: 1,
+            csvHeader: ['column1', 'column2'],
+            encoding: 'utf-16le',
+          })),
+      );
     });
   });
 
@@ -342,6 +405,32 @@ describe('the planner, on PostgreSQL, S3 and Kafka', () => {
       expect(chunks.flatMap(({ pieces }) => pieces)).toEqual(await planOf(commands, jobId));
       expect(stagedBefore).toHaveLength(rows);
       expect(await stagedKeys()).toEqual(stagedBefore);
+    });
+
+    it("counts a gzip source staged again once against the job's staging bound, and what an earlier run staged for another version", async () => {
+      // Staged, its rows take all but the 8 bytes of its header line of a bound of its size.
+      const csv = oneLineRows(200);
+      const maxStagedBytes = csv.length;
+      await put('exports/customers.csv.gz', gzipSync(csv));
+      const staysWithin = await requestJob({ sources: [{ url: `s3://${bucket}/exports/customers.csv.gz`, type: 'object' }] });
+      const deps = { objectStore, stagingBucket: bucket, maxStagedBytes, targetPieceBytes: 100 };
+
+      await expect(planImport(staysWithin, { ...deps, commands: crashingBefore('CompletePlan.v1', store) })).rejects.toThrow(crash);
+      await expect(planImport(staysWithin, { ...deps, commands })).resolves.toMatchObject({ kind: 'planned' });
+
+      // Staged by an earlier run, from a version of the file since overwritten: still stored, so it counts.
+      const passesTheBound = await requestJob({ sources: [{ url: `s3://${bucket}/exports/customers.csv.gz`, type: 'object' }] });
+      await objectStore.write({ bucket, key: `${stagingPrefix(passesTheBound)}earlier-version/000000000000000` }, chunksOf(Buffer.from('1,earlier\n')));
+      const outcome = await planImport(passesTheBound, { ...deps, commands });
+
+      const url = `s3://${bucket}/exports/customers.csv.gz`;
+      expect(outcome).toEqual({
+        kind: 'failed',
+        reason: {
+          code: 'SOURCE_UNREADABLE',
+          message: `${url} decompresses to more than the ${maxStagedBytes - 10} bytes left of ${maxStagedBytes}, the most this service stages of one job's gzip sources (MAX_STAGED_BYTES): the job has 10 bytes staged already`,
+        },
+      });
     });
 
     it('fails a job whose source changed between a partial plan and planning again', async () => {
@@ -625,6 +714,20 @@ async function stagedKeysIn(objectStore: ObjectStore, bucket: string, jobId: str
     page = listed.nextPage;
   } while (page !== undefined);
   return keys;
+}
+
+/** The store, counting the GETs of each key: a read makes its request once iterated. */
+function countingReads(store: ObjectStore): { store: ObjectStore; reads: Map<string, number> } {
+  const reads = new Map<string, number>();
+  const counting: ObjectStore = Object.create(store, {
+    read: {
+      value: async function* (...args: Parameters<ObjectStore['read']>) {
+        reads.set(args[0].key, (reads.get(args[0].key) ?? 0) + 1);
+        yield* store.read(...args);
+      },
+    },
+  });
+  return { store: counting, reads };
 }
 
 function crashingBefore(type: ImportJobCommand['type'], store: PostgreSqlEventStore): ImportJobStreams {

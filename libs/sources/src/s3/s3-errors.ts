@@ -18,6 +18,8 @@ export interface RequestSubject {
 
 const notFoundNames = new Set(['NoSuchKey', 'NoSuchVersion', 'NotFound']);
 const deniedNames = new Set(['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken']);
+/** What S3 calls a key it failed to act on for now: asking again may work. */
+const busyNames = new Set(['InternalError', 'SlowDown', 'ServiceUnavailable']);
 
 /**
  * What a failed S3 request means, as the port's errors. The SDK has already retried busy answers
@@ -48,6 +50,17 @@ export function toObjectStoreError(error: unknown, { described, bucket, etag }: 
     return new ObjectStoreUnavailableError(`S3 answered ${answer} for ${described}`);
   }
   return new ObjectRefusedError(`S3 refused ${described}: ${answer}`);
+}
+
+/**
+ * A key DeleteObjects did not remove, by the code S3 gave it (never its message, as above), and
+ * how many keys of the request it refused in all.
+ */
+export function unremovedObjectError(code: string | undefined, described: string, refusedKeys: number): ObjectStoreError {
+  const answer = `S3 did not delete ${described}${refusedKeys > 1 ? ` and ${refusedKeys - 1} more` : ''}: ${code ?? 'no code given'}`;
+  if (code !== undefined && deniedNames.has(code)) return new ObjectAccessDeniedError(answer);
+  if (code !== undefined && busyNames.has(code)) return new ObjectStoreUnavailableError(answer);
+  return new ObjectRefusedError(answer);
 }
 
 function httpStatusOf(error: unknown): number | undefined {

@@ -1,6 +1,6 @@
 import { S3ServiceException } from '@aws-sdk/client-s3';
 import { ObjectAccessDeniedError, ObjectChangedError, ObjectNotFoundError, ObjectRefusedError, ObjectStoreUnavailableError } from '../object-store';
-import { toObjectStoreError } from './s3-errors';
+import { toObjectStoreError, unremovedObjectError } from './s3-errors';
 
 const subject = { described: 's3://imports/customers.csv', bucket: 'imports', etag: '"abc"' };
 
@@ -49,6 +49,25 @@ describe('toObjectStoreError', () => {
     const bug = new TypeError('Cannot read properties of undefined');
 
     expect(toObjectStoreError(bug, subject)).toBe(bug);
+  });
+});
+
+describe('unremovedObjectError', () => {
+  it.each([
+    ['AccessDenied', ObjectAccessDeniedError, false],
+    ['InternalError', ObjectStoreUnavailableError, true],
+    ['SlowDown', ObjectStoreUnavailableError, true],
+    ['NoSuchVersion', ObjectRefusedError, false],
+    [undefined, ObjectRefusedError, false],
+  ])('reads a key DeleteObjects answered with %s as %p, retriable: %p', (code, type, retriable) => {
+    const error = unremovedObjectError(code, 's3://reports/job/staging/a', 1);
+
+    expect(error).toBeInstanceOf(type);
+    expect(error).toMatchObject({ retriable, message: `S3 did not delete s3://reports/job/staging/a: ${code ?? 'no code given'}` });
+  });
+
+  it('says how many more keys of the request were not deleted', () => {
+    expect(unremovedObjectError('InternalError', 's3://reports/a', 3).message).toBe('S3 did not delete s3://reports/a and 2 more: InternalError');
   });
 });
 

@@ -51,6 +51,39 @@ describe('S3ObjectStore, beyond the contract', () => {
     expect(bytes.toString()).toBe('planned');
   });
 
+  it('deletes more keys than one DeleteObjects request takes, a request per 1,000 keys', async () => {
+    const counted = harnessS3Client();
+    const requests: string[] = [];
+    counted.middlewareStack.add((next, context) => (args) => (requests.push(context.commandName ?? ''), next(args)), { step: 'initialize' });
+    const keys = Array.from({ length: 1_001 }, (_, index) => `staging/${String(index).padStart(4, '0')}`);
+    for (let at = 0; at < keys.length; at += 50) await Promise.all(keys.slice(at, at + 50).map((key) => store.write({ bucket, key }, chunksOf(Buffer.from(key)))));
+    try {
+      await new S3ObjectStore(counted).deleteMany(bucket, keys);
+    } finally {
+      counted.destroy();
+    }
+
+    expect(requests).toEqual(['DeleteObjectsCommand', 'DeleteObjectsCommand']);
+    expect((await store.list(bucket, 'staging/')).objects).toEqual([]);
+  });
+
+  it('fails a DeleteObjects that S3 answers 200 yet names a key it kept, with its code, not its message', async () => {
+    const accessKeyId = harnessEnv('S3_ACCESS_KEY_ID');
+    const partly = await startAnsweringServer(
+      200,
+      `<?xml version="1.0" encoding="UTF-8"?><DeleteResult><Error><Key>staging/b</Key><Code>AccessDenied</Code><Message>Access Denied for ${accessKeyId}</Message></Error></DeleteResult>`,
+    );
+    try {
+      const error = await new S3ObjectStore(partly.s3).deleteMany(bucket, ['staging/a', 'staging/b']).catch((caught: unknown) => caught);
+
+      expect(error).toBeInstanceOf(ObjectAccessDeniedError);
+      expect(error).toMatchObject({ retriable: false, message: `S3 did not delete s3://${bucket}/staging/b: AccessDenied` });
+      expect(String(error)).not.toContain(accessKeyId);
+    } finally {
+      await partly.close();
+    }
+  });
+
   describe('through a proxy that injects faults', () => {
     let proxy: S3FaultProxy;
     let proxiedS3: S3Client;
@@ -118,17 +151,12 @@ describe('S3ObjectStore, beyond the contract', () => {
 
   it('reads refused credentials as access denied, without the access key S3 echoes back', async () => {
     const accessKeyId = harnessEnv('S3_ACCESS_KEY_ID');
-    const refusing = createServer((request, response) => {
-      request.resume();
-      response.writeHead(403, { 'content-type': 'application/xml' });
-      response.end(
-        `<?xml version="1.0" encoding="UTF-8"?><Error><Code>InvalidAccessKeyId</Code><Message>The AWS Access Key Id ${accessKeyId} you provided does not exist in our records.</Message><AWSAccessKeyId>${accessKeyId}</AWSAccessKeyId></Error>`,
-      );
-    });
-    await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
-    const refusedS3 = harnessS3Client(`http://127.0.0.1:${(refusing.address() as AddressInfo).port}`);
+    const refusing = await startAnsweringServer(
+      403,
+      `<?xml version="1.0" encoding="UTF-8"?><Error><Code>InvalidAccessKeyId</Code><Message>The AWS Access Key Id ${accessKeyId} you provided does not exist in our records.</Message><AWSAccessKeyId>${accessKeyId}</AWSAccessKeyId></Error>`,
+    );
     try {
-      const refused = new S3ObjectStore(refusedS3);
+      const refused = new S3ObjectStore(refusing.s3);
       const errors = await Promise.all([
         refused.list(bucket, '').catch((error: unknown) => error),
         readAll(refused.read({ bucket, key: 'a.csv', etag: '"abc"' }, 'whole', { retry: quickRetries })).catch((error: unknown) => error),
@@ -142,9 +170,26 @@ describe('S3ObjectStore, beyond the contract', () => {
         expect((error as Error).cause).toBeUndefined();
       }
     } finally {
-      refusedS3.destroy();
-      refusing.closeAllConnections();
-      await new Promise((resolve) => refusing.close(resolve));
+      await refusing.close();
     }
   });
 });
+
+/** A server that answers every request with this status and XML, as S3 would, and a client of it. */
+async function startAnsweringServer(status: number, xml: string): Promise<{ s3: S3Client; close(): Promise<void> }> {
+  const server = createServer((request, response) => {
+    request.resume();
+    response.writeHead(status, { 'content-type': 'application/xml' });
+    response.end(xml);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const s3 = harnessS3Client(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  return {
+    s3,
+    close: async () => {
+      s3.destroy();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}

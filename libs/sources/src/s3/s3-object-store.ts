@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import {
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
@@ -27,13 +28,16 @@ import {
   type StoredObject,
   type WriteOptions,
 } from '../object-store';
-import { faultOf, toObjectStoreError } from './s3-errors';
+import { faultOf, toObjectStoreError, unremovedObjectError } from './s3-errors';
 
 // The SDK already retries each request a few times within ~1 s. These attempts are on top of those,
 // spaced wider, because a throttled bucket stays throttled for seconds, and giving up costs the
 // caller the whole piece (its transaction is aborted and the piece is read again from the start).
 /** How often the first request of a read is tried when the server is busy or away, and how long to wait between. */
 export const defaultReadRetryPolicy: RetryPolicy = { attempts: 4, baseDelayMs: 250, maxDelayMs: 4_000 };
+
+/** The most keys S3 takes in one DeleteObjects request. */
+const maxKeysPerDelete = 1_000;
 
 export interface S3ObjectStoreOptions {
   /**
@@ -172,6 +176,24 @@ export class S3ObjectStore implements ObjectStore {
       await this.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
     } catch (error) {
       throw toObjectStoreError(error, { described: objectUrl({ bucket, key }), bucket });
+    }
+  }
+
+  /**
+   * DeleteObjects, in quiet mode: S3 answers with the keys it could not remove only. Its answer is
+   * 200 even when some failed, so each batch's answer is checked, and the first refusal thrown.
+   */
+  async deleteMany(bucket: string, keys: readonly string[]): Promise<void> {
+    for (let at = 0; at < keys.length; at += maxKeysPerDelete) {
+      const batch = keys.slice(at, at + maxKeysPerDelete);
+      let answer;
+      try {
+        answer = await this.s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch.map((key) => ({ Key: key })), Quiet: true } }));
+      } catch (error) {
+        throw toObjectStoreError(error, { described: `${batch.length} objects of bucket "${bucket}"`, bucket });
+      }
+      const [refused] = answer.Errors ?? [];
+      if (refused) throw unremovedObjectError(refused.Code, objectUrl({ bucket, key: refused.Key ?? '' }), answer.Errors?.length ?? 1);
     }
   }
 

@@ -94,6 +94,12 @@ export class InMemoryObjectStore implements ObjectStore {
     this.bucket(bucket).delete(key);
   }
 
+  async deleteMany(bucket: string, keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    const objects = this.bucket(bucket);
+    for (const key of keys) objects.delete(key);
+  }
+
   async presign(location: ObjectLocation, expiresInSeconds: number): Promise<string> {
     const server = await (this.server ??= this.listen());
     const { port } = server.address() as AddressInfo;

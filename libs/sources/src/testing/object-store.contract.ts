@@ -227,6 +227,25 @@ export function testObjectStore(name: string, factory: () => Promise<ObjectStore
       });
     });
 
+    describe('deleteMany', () => {
+      it('removes every key named, those already gone included, and nothing else', async () => {
+        const named = ['staging/a', 'staging/b/c', 'staging/d'];
+        await Promise.all([...named, 'staging/kept', 'other'].map((key) => put(key, key)));
+
+        await store.deleteMany(bucket, [...named, 'staging/never-there']);
+
+        expect((await store.list(bucket, '')).objects.map((object) => object.key)).toEqual(['other', 'staging/kept']);
+      });
+
+      it('deletes no keys without asking the store', async () => {
+        await expect(store.deleteMany(missingBucket(), [])).resolves.toBeUndefined();
+      });
+
+      it('fails with ObjectNotFoundError for a bucket that does not exist', async () => {
+        await expect(failure(store.deleteMany(missingBucket(), ['a.csv']), ObjectNotFoundError)).resolves.toMatchObject({ missing: 'bucket' });
+      });
+    });
+
     describe('presign', () => {
       it('gives a link that GETs the object over HTTP, with the type it was written with', async () => {
         const body = 'line,reason\n3,"bad ""date"""\n';
