@@ -143,8 +143,8 @@ describe('direct uploads larger than what the api holds in memory', () => {
     expect(answer.status).toBe(202);
     jobIds.push(answer.body.id);
     expect(fileBytes).toBeGreaterThan(10 * 1024 * 1024);
-    expect(await api.waitUntilFinished(answer.body.id, 240_000)).toMatchObject({ status: 'Completed', rows: { imported: rows }, file_size: String(fileBytes) });
-  }, 300_000);
+    expect(await api.waitUntilFinished(answer.body.id, 540_000)).toMatchObject({ status: 'Completed', rows: { imported: rows }, file_size: String(fileBytes) });
+  }, 600_000);
 
   it('streams a 150 MiB upload through: the process grows by a bounded amount, not by the file', async () => {
     const { api, messaging, jobIds } = suite;
@@ -160,8 +160,8 @@ describe('direct uploads larger than what the api holds in memory', () => {
     // cancelled, to spare the run the time.
     expect(growthMiB).toBeLessThan(100);
     expect((await api.cancel(answer.body.id)).status).toBe(204);
-    await api.waitUntilFinished(answer.body.id, 240_000);
-  }, 300_000);
+    await api.waitUntilFinished(answer.body.id, 540_000);
+  }, 600_000);
 
   itChecksEveryJobOfTheFile(suite);
 });
