@@ -278,10 +278,10 @@ function splitOptionsOf(file: CsvFileDialect | undefined, format: ImportFormat, 
 
 /** A piece of the file as it is stored: its bytes [start, end), read by the worker from the source itself. */
 function filePiece({ jobId, object, destinationTopic }: FileToPlan, file: CsvFileDialect | undefined, { start, end, firstLine }: Split, csvHeader?: readonly string[]): PieceSpec {
-  const { bucket, key, etag, versionId, size, compression } = object;
+  const { size, compression } = object;
   return {
     pieceId: pieceIdOf(jobId, object, destinationTopic, start),
-    object: { bucket, key, etag, ...(versionId !== undefined && { versionId }), size },
+    object: { ...versionOf(object), size },
     range: { start, end },
     compression,
     firstLine,
