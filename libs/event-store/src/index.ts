@@ -17,6 +17,6 @@ export type {
 export { maxAppendBytes } from './append-validation';
 export { AppendTooLargeError, EventIdConflictError, EventStoreError, EventStoreUnavailableError, InvalidAppendError, WrongExpectedRevisionError } from './errors';
 export { comparePositions, deserializePosition, serializePosition, type SerializedPosition } from './position';
-export { runCheckpointedSubscription, type CheckpointedSubscriptionOptions } from './checkpointed-subscription';
+export { runCheckpointedSubscription, type CheckpointCadence, type CheckpointedSubscriptionOptions } from './checkpointed-subscription';
 export { PostgreSqlEventStore, type PostgreSqlEventStoreOptions } from './postgresql/postgresql-event-store';
 export { EventStoreDBEventStore } from './eventstoredb/eventstoredb-event-store';

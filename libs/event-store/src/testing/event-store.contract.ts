@@ -437,6 +437,8 @@ export function testEventStore(name: string, factory: () => Promise<EventStore>,
         subscriptions.push(
           runCheckpointedSubscription(store, {
             subscriptionId,
+            // Stored after every event, so that the loss is seen right after the first.
+            cadence: { events: 1, ms: 60_000 },
             onEvent: async (event) => {
               if (event.streamId !== streamId) return;
               handled.push(event.id);
@@ -453,6 +455,78 @@ export function testEventStore(name: string, factory: () => Promise<EventStore>,
         await waitForCount('handled events', handled, 2);
 
         expect(handled).toEqual([events[0]?.id, events[2]?.id]);
+      });
+
+      it('lets the checkpoint trail by at most its cadence of events, and stores the last handled at stop', async () => {
+        const subscriptionId = `contract-${randomUUID()}`;
+        const streamId = newStreamId();
+        await store.checkpoints.store(subscriptionId, undefined, await currentPosition());
+        const events = Array.from({ length: 5 }, (_, n) => newEvent('Trailed', { n }));
+        await store.appendToStream(streamId, events);
+        const positions = (await store.readStream(streamId)).map((event) => event.position);
+        const handled: RecordedEvent[] = [];
+        const subscription = runCheckpointedSubscription(store, {
+          subscriptionId,
+          cadence: { events: 2, ms: 600_000 },
+          onEvent: async (event) => {
+            if (event.streamId === streamId) handled.push(event);
+          },
+        });
+        subscriptions.push(subscription);
+
+        await waitForCount('handled events', handled, 5);
+        // The fifth is in its handler only once the store after the fourth is done.
+        expect(await store.checkpoints.read(subscriptionId)).toEqual(positions[3]);
+        await subscription.stop();
+        expect(await store.checkpoints.read(subscriptionId)).toEqual(positions[4]);
+      });
+
+      it('stores the checkpoint a cadence after an event however few follow it', async () => {
+        const subscriptionId = `contract-${randomUUID()}`;
+        const streamId = newStreamId();
+        await store.checkpoints.store(subscriptionId, undefined, await currentPosition());
+        await store.appendToStream(streamId, [newEvent('Lone')]);
+        const [lone] = await store.readStream(streamId);
+        subscriptions.push(runCheckpointedSubscription(store, { subscriptionId, cadence: { events: 1_000, ms: 10 }, onEvent: async () => undefined }));
+
+        const stored = await eventually('the checkpoint to reach the lone event', async () => {
+          const checkpoint = await store.checkpoints.read(subscriptionId);
+          return checkpoint && lone && comparePositions(checkpoint, lone.position) >= 0 && checkpoint;
+        });
+        expect(stored).toBeDefined();
+      });
+
+      it('restarts from the stored checkpoint when it finds at its next store that another instance moved it', async () => {
+        const subscriptionId = `contract-${randomUUID()}`;
+        const streamId = newStreamId();
+        const start = await currentPosition();
+        await store.checkpoints.store(subscriptionId, undefined, start);
+        const events = [newEvent('Handled'), newEvent('HandledTwice'), newEvent('HandledAgainAfterRestart')];
+        await store.appendToStream(streamId, events);
+        const [, second] = await store.readStream(streamId);
+        if (!second) throw new Error('three events were appended');
+        let release: () => void = () => undefined;
+        const released = new Promise<void>((resolve) => (release = resolve));
+        const handled: string[] = [];
+
+        subscriptions.push(
+          runCheckpointedSubscription(store, {
+            subscriptionId,
+            cadence: { events: 3, ms: 600_000 },
+            onEvent: async (event) => {
+              if (event.streamId !== streamId) return;
+              handled.push(event.id);
+              if (handled.length === 1) await released;
+            },
+          }),
+        );
+        await waitForCount('the first event to be in the handler', handled, 1);
+        expect(await store.checkpoints.store(subscriptionId, start, second.position)).toBe(true);
+        release();
+        await waitForCount('handled events', handled, 4);
+
+        expect(handled).toEqual([events[0]?.id, events[1]?.id, events[2]?.id, events[2]?.id]);
+        expect(await store.checkpoints.read(subscriptionId)).toEqual(second.position);
       });
     });
   });
