@@ -10,9 +10,26 @@ export interface AttemptLimits {
    * "retriable" errors cannot stall its partition for good.
    */
   readonly maxAttemptsOnFaults: number;
+  /**
+   * For errors marked retriable, also the least time since the message first failed: how fast
+   * attempts come depends on who redelivers and on the machine's load, and an outage of seconds
+   * must not use up a count meant for one of minutes. 0 when absent.
+   */
+  readonly minFaultWindowMs?: number;
 }
 
-export const defaultAttemptLimits: AttemptLimits = { maxAttempts: 3, maxAttemptsOnFaults: 25 };
+export const defaultAttemptLimits: AttemptLimits = { maxAttempts: 3, maxAttemptsOnFaults: 25, minFaultWindowMs: 60_000 };
+
+interface Failures {
+  readonly count: number;
+  readonly since: number;
+}
+
+export interface FailureTally {
+  readonly count: number;
+  /** Since the first of them. */
+  readonly failingForMs: number;
+}
 
 /**
  * Failed attempts per message (its topic, partition and offset, or its event position), kept by
@@ -20,17 +37,22 @@ export const defaultAttemptLimits: AttemptLimits = { maxAttempts: 3, maxAttempts
  * message a few more attempts.
  */
 export class AttemptLedger {
-  private readonly failures = new Map<string, number>();
+  private readonly failures = new Map<string, Failures>();
 
-  constructor(private readonly capacity = 10_000) {}
+  constructor(
+    private readonly capacity = 10_000,
+    private readonly now: () => number = Date.now,
+  ) {}
 
-  /** Counts one more failed attempt at `key`, and returns how many there have been. */
-  failed(key: string): number {
-    const count = (this.failures.get(key) ?? 0) + 1;
+  /** Counts one more failed attempt at `key`, and says how many there have been and for how long. */
+  failed(key: string): FailureTally {
+    const now = this.now();
+    const before = this.failures.get(key);
+    const failures = { count: (before?.count ?? 0) + 1, since: before?.since ?? now };
     this.failures.delete(key);
-    this.failures.set(key, count);
+    this.failures.set(key, failures);
     if (this.failures.size > this.capacity) this.failures.delete(this.failures.keys().next().value as string);
-    return count;
+    return { count: failures.count, failingForMs: now - failures.since };
   }
 
   forget(key: string): void {
@@ -55,9 +77,12 @@ export async function withBoundedAttempts<Result>(
     ledger.forget(key);
     return result;
   } catch (error) {
-    const attempts = ledger.failed(key);
-    if (attempts < (isMarkedRetriable(error) ? limits.maxAttemptsOnFaults : limits.maxAttempts)) throw error;
-    const settled = await settle(error, attempts);
+    const { count, failingForMs } = ledger.failed(key);
+    const exhausted = isMarkedRetriable(error)
+      ? count >= limits.maxAttemptsOnFaults && failingForMs >= (limits.minFaultWindowMs ?? 0)
+      : count >= limits.maxAttempts;
+    if (!exhausted) throw error;
+    const settled = await settle(error, count);
     ledger.forget(key);
     return settled;
   }

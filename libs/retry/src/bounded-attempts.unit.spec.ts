@@ -30,6 +30,22 @@ describe('bounded attempts', () => {
     expect(await deliveries(() => new Fault('store away'), 5)).toEqual(['thrown', 'thrown', 'thrown', 'thrown', 'settled after 5']);
   });
 
+  it('waits out faults for the least window as well, however fast the attempts come', async () => {
+    let now = 0;
+    const ledger = new AttemptLedger(10, () => now);
+    const windowed = { ...limits, minFaultWindowMs: 60_000 };
+    const deliver = (error: Error) =>
+      withBoundedAttempts('topic/0/7', { ledger, limits: windowed }, () => Promise.reject(error), async (_, attempts) => `settled after ${attempts}`).catch(() => 'thrown');
+
+    const outcomes: string[] = [];
+    for (; now < 60_000; now += 5_000) outcomes.push(await deliver(new Fault('store away')));
+    expect(outcomes).toHaveLength(12);
+    expect(new Set(outcomes)).toEqual(new Set(['thrown']));
+    expect(await deliver(new Fault('store away'))).toBe('settled after 13');
+    // A message failing for itself is not held for the window.
+    expect(await deliveries(() => new TypeError('bad message'), 3, new AttemptLedger(10, () => now))).toEqual(['thrown', 'thrown', 'settled after 3']);
+  });
+
   it('handles a message normally once what failed it is back, however often it failed before', async () => {
     const ledger = new AttemptLedger();
     await deliveries(() => new TypeError('store away'), 2, ledger);
@@ -50,7 +66,7 @@ describe('bounded attempts', () => {
     ledger.failed('a');
     ledger.failed('b');
     ledger.failed('c');
-    expect(ledger.failed('a')).toBe(1);
-    expect(ledger.failed('c')).toBe(2);
+    expect(ledger.failed('a').count).toBe(1);
+    expect(ledger.failed('c').count).toBe(2);
   });
 });

@@ -86,10 +86,12 @@ export async function expectImportedExactlyOnce(
   const job = await suite.api.waitUntilFinished(jobId, timeoutMs).catch((error: Error) => {
     throw explain ? new Error(`${error.message}\n${explain()}`, { cause: error }) : error;
   });
+  if (job.status !== 'Completed') {
+    throw new Error(`job ${jobId} ended ${job.status}, not Completed: ${JSON.stringify(job.failureReason)}${explain ? `\n${explain()}` : ''}`);
+  }
   const delivered = await readCommittedUntilNow(suite.messaging, destinationTopic);
   const tally = tallyKeys(file.validKeys, delivered.map((message) => message.key));
   if (tally.duplicated > 0) throw new Error(`${tally.duplicated} records of job ${jobId} are on ${destinationTopic} twice: ${duplicatesExplained(delivered)}`);
-  expect(job.status).toBe('Completed');
   expect(await tallyStream(suite.pipeline.store, jobId)).toEqual({ settledPieces: job.pieces.total, terminalEvents: 1 });
   expect(tally).toMatchObject({ lost: 0, duplicated: 0, unexpected: 0, checksum: tally.expectedChecksum });
   expect(job.rows).toEqual({ processed: file.rows, failed: file.invalidRows, imported: file.validKeys.length });
