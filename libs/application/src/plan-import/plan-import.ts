@@ -157,7 +157,7 @@ async function recordPlan(jobId: string, definition: ImportDefinition, deps: Pla
   for await (const { batches, bytes } of planned) {
     for await (const batch of batches) {
       for (const piece of batch) await record(chunker.add(piece));
-      await record(chunker.atFileEnd());
+      await record(chunker.atBatchEnd());
     }
     files++;
     totalBytes += bytes();

@@ -190,9 +190,7 @@ function recordMaker({ jobId, keyField, piece, json }: PieceWorkItem, file: stri
   const topic = piece.destinationTopic;
   // A pass-through job's line goes out as the file wrote it: checked like any record, never written
   // again. (Validation of JSON rows coerces nothing, so the record checked is the line's own.)
-  const valueOf = json?.passThrough
-    ? ({ record, lineBytes }: RowRecord) => (lineBytes === undefined ? JSON.stringify(record) : Buffer.from(lineBytes.buffer, lineBytes.byteOffset, lineBytes.byteLength))
-    : ({ record }: RowRecord) => JSON.stringify(record);
+  const valueOf = json?.passThrough ? lineAsWritten : ({ record }: RowRecord) => JSON.stringify(record);
   // Every record of the piece carries the same provenance but its line: those headers are encoded
   // once here, and their share of each record's size counted once.
   const jobIdHeader = Buffer.from(jobId);
@@ -215,6 +213,12 @@ function recordMaker({ jobId, keyField, piece, json }: PieceWorkItem, file: stri
     }
     return { ok: true, message: { topic, key: key.key, value, headers: headersOf(lineHeader) }, bytes };
   };
+}
+
+function lineAsWritten({ lineBytes }: RowRecord): Buffer {
+  // Only NDJSON jobs pass lines through, and every NDJSON row keeps its line's bytes.
+  if (lineBytes === undefined) throw new TypeError('a pass-through row has no line bytes: only NDJSON rows can be passed through');
+  return Buffer.from(lineBytes.buffer, lineBytes.byteOffset, lineBytes.byteLength);
 }
 
 function permanentFailureOf(error: unknown, file: string): PieceFailureReason | undefined {

@@ -10,7 +10,7 @@ export type RequestImport = Command<
 
 export type StartPlanning = Command<'StartPlanning.v1', { readonly jobId: string }>;
 
-/** One chunk of the plan (see `planChunks`): chunks are recorded in order, from 0. */
+/** One chunk of the plan (see `PlanChunker`): chunks are recorded in order, from 0. */
 export type RecordPlannedPieces = Command<
   'RecordPlannedPieces.v1',
   { readonly jobId: string; readonly chunk: number; readonly pieces: readonly PieceSpec[] }

@@ -124,7 +124,7 @@ export type ImportPlannedWhole = Event<
   }
 >;
 
-/** One chunk of a plan, the `chunk`-th from 0, its pieces in plan order (see `planChunks`). */
+/** One chunk of a plan, the `chunk`-th from 0, its pieces in plan order (see `PlanChunker`). */
 export type PiecesPlanned = Event<
   'PiecesPlanned.v1',
   { readonly jobId: string; readonly chunk: number; readonly pieces: readonly PieceSpec[]; readonly occurredAt: string }

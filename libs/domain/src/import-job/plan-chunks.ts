@@ -31,18 +31,11 @@ export function isWithinChunkBounds(pieces: readonly PieceSpec[]): boolean {
   return pieces.length <= maxPiecesPerChunk && (pieces.length === 1 || chunkJsonBytes(pieces) <= maxChunkBytes);
 }
 
-/** The plan's pieces, in order, cut into the fewest chunks within the bounds. */
-export function planChunks(pieces: readonly PieceSpec[]): PieceSpec[][] {
-  const chunker = new PlanChunker();
-  const chunks: PieceSpec[][] = [];
-  for (const closed of [...pieces.map((piece) => chunker.add(piece)), chunker.end()]) if (closed !== undefined) chunks.push(closed);
-  return chunks;
-}
-
 /**
  * Cuts a plan into chunks as its pieces are found, so that each chunk is recorded, and its pieces
  * go to work, while the planner still reads: a chunk closes when it is full (the bounds above), or
- * early at a file's end (`atFileEnd`, also the end of a staged part of a gzip file) once it holds
+ * early at the end of a batch of a file's pieces (`atBatchEnd`: a plain file, or one staged part of
+ * a gzip file) once it holds
  * at least 2^n pieces, n its index. The first pieces so go out after the first file, not after a
  * thousand pieces, and a plan of many small files still records a handful of chunks more than the
  * fewest, not one per file. The cut depends only on the pieces and where the files end, so
@@ -62,8 +55,8 @@ export class PlanChunker {
     return closed;
   }
 
-  /** A file's pieces are all added: the chunk closes here if it is large enough for its index. */
-  atFileEnd(): PieceSpec[] | undefined {
+  /** A batch of a file's pieces is all added: the chunk closes here if it is large enough for its index. */
+  atBatchEnd(): PieceSpec[] | undefined {
     return this.chunk.length > 0 && this.chunk.length >= 2 ** Math.min(this.index, 30) ? this.close() : undefined;
   }
 

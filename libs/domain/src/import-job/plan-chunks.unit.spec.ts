@@ -1,5 +1,5 @@
 import type { PieceSpec } from './events';
-import { isWithinChunkBounds, maxChunkBytes, maxPiecesPerChunk, planChunks, PlanChunker } from './plan-chunks';
+import { isWithinChunkBounds, maxChunkBytes, maxPiecesPerChunk, PlanChunker } from './plan-chunks';
 
 // The store weighs an event in UTF-8 bytes of its JSON; TextEncoder measures that independently
 // of the byte count the chunking itself keeps.
@@ -17,6 +17,14 @@ function piece(index: number, csvHeader: readonly string[] = ['id', 'name']): Pi
     csvHeader,
     destinationTopic: 'customers',
   };
+}
+
+/** A whole plan known at once, cut with no batch ends: the fewest chunks within the bounds. */
+function planChunks(plan: readonly PieceSpec[]): PieceSpec[][] {
+  const chunker = new PlanChunker();
+  const chunks: PieceSpec[][] = [];
+  for (const closed of [...plan.map((piece) => chunker.add(piece)), chunker.end()]) if (closed !== undefined) chunks.push(closed);
+  return chunks;
 }
 
 function pieces(count: number, csvHeader?: readonly string[]): PieceSpec[] {
@@ -74,7 +82,7 @@ describe('a plan cut into chunks', () => {
       const closedOne = (closed: PieceSpec[] | undefined) => closed && sizes.push(closed.length);
       for (const count of files) {
         for (let index = 0; index < count; index++) closedOne(chunker.add(piece(next++)));
-        closedOne(chunker.atFileEnd());
+        closedOne(chunker.atBatchEnd());
       }
       closedOne(chunker.end());
       return sizes;
