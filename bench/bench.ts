@@ -1,6 +1,6 @@
 /**
- * `npm run bench [-- --quick | --smoke] [--runs N]`: import-jobs against the limit of this machine
- * and against Kafka Connect, in one run on one broker, printed as a table. See bench/RESULTS.md.
+ * `npm run bench [-- --quick | --smoke | --scale] [--runs N]`: import-jobs against the limit of this
+ * machine and against Kafka Connect, in one run on one broker, printed as a table. See bench/RESULTS.md.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -26,7 +26,9 @@ const run = promisify(execFile);
 const root = join(__dirname, '..');
 
 interface Mode {
-  readonly name: 'full' | 'quick' | 'smoke';
+  readonly name: 'full' | 'quick' | 'smoke' | 'scale';
+  /** Only the scale section: what a change to the per-piece path does, in minutes rather than an hour. */
+  readonly scaleOnly?: boolean;
   readonly rows: number;
   readonly runs: number;
   /** Sizes of the files whose import's peak worker RSS is measured. */
@@ -55,7 +57,7 @@ const latencyRate = 500;
 const latencyWarmUpSeconds = 2;
 
 function modeOf(argv: string[]): Mode {
-  const { values } = parseArgs({ args: argv, options: { quick: { type: 'boolean' }, smoke: { type: 'boolean' }, runs: { type: 'string' } }, strict: true });
+  const { values } = parseArgs({ args: argv, options: { quick: { type: 'boolean' }, smoke: { type: 'boolean' }, scale: { type: 'boolean' }, runs: { type: 'string' } }, strict: true });
   const runs = values.runs === undefined ? undefined : Number(values.runs);
   if (runs !== undefined && (!Number.isInteger(runs) || runs < 1)) throw new Error(`--runs must be a whole number ≥ 1, not ${values.runs}`);
   if (values.smoke) {
@@ -70,6 +72,20 @@ function modeOf(argv: string[]): Mode {
       importTimeoutMs: 120_000,
       librdkafkaCandidate: true,
       scale: { pieceCounts: [10, 100] },
+    };
+  }
+  if (values.scale) {
+    return {
+      name: 'scale',
+      scaleOnly: true,
+      rows: 100_000,
+      runs: runs ?? 1,
+      memoryFiles: [],
+      latencySeconds: 0,
+      parserRows: 0,
+      importTimeoutMs: 600_000,
+      librdkafkaCandidate: false,
+      scale: { pieceCounts: [100, 1_000], fairnessPieces: 2_000 },
     };
   }
   if (values.quick) {
@@ -186,8 +202,10 @@ async function main(argv: string[]): Promise<void> {
   );
   log(`Data ready in ${dataDir}: CSV ${mb(files.csv.bytes)}, NDJSON ${mb(files.ndjson.bytes)}, gzip ${mb(files.gzip.bytes)}`);
 
-  log('Parsers, one core, same rows');
-  results.parsers.push(...(await compareParsers(Math.min(mode.rows, mode.parserRows), mode.runs)));
+  if (!mode.scaleOnly) {
+    log('Parsers, one core, same rows');
+    results.parsers.push(...(await compareParsers(Math.min(mode.rows, mode.parserRows), mode.runs)));
+  }
 
   // Before the stack starts: its build takes both cores for a minute, the first time.
   const librdkafkaDir = mode.librdkafkaCandidate ? await installLibrdkafkaCandidate(results) : undefined;
@@ -206,60 +224,8 @@ async function main(argv: string[]): Promise<void> {
     for (const file of memoryFiles) memoryUrls.push({ ...file, url: await uploadFile(stack.s3, bucket, `memory-${file.rows}.csv`, file.path) });
     log('Data uploaded to the S3 server');
 
-    await attempt('kcat', () => measureKcat(stack, mode, files.ndjson, results));
-    await attempt('limit, our stack', () => measureOurStack(stack, mode, { CSV: files.csv, JSON: files.ndjson }, librdkafkaDir, results));
-    await attempt('Kafka Connect', () => measureConnect(stack, mode, files.ndjson, results));
-
-    for (const workers of [1, 2]) {
-      const service = await startBenchService(stack, workers);
-      try {
-        if (workers === 1) {
-          // First, while the read model is small and before the long imports: a failure here costs least.
-          await attempt('worker memory', () => measureMemory(stack, service, memoryUrls, mode, results));
-          await attempt('read-model latency', () => measureReadModel(service, mode, results));
-        }
-        const cases: { format: 'CSV' | 'JSON'; file: { bytes: number }; url: string; label: string; schema: boolean; passThrough?: boolean }[] =
-          workers === 1
-            ? [
-                { format: 'CSV', file: files.csv, url: urls.csv, label: 'CSV', schema: false },
-                { format: 'CSV', file: files.csv, url: urls.csv, label: 'CSV + schema', schema: true },
-                { format: 'JSON', file: files.ndjson, url: urls.ndjson, label: 'NDJSON', schema: false },
-                { format: 'JSON', file: files.ndjson, url: urls.ndjson, label: 'NDJSON + schema', schema: true },
-                { format: 'JSON', file: files.ndjson, url: urls.ndjson, label: 'NDJSON pass-through', schema: false, passThrough: true },
-                { format: 'CSV', file: files.gzip, url: urls.gzip, label: 'CSV gzip', schema: false },
-              ]
-            : [
-                { format: 'CSV', file: files.csv, url: urls.csv, label: 'CSV', schema: false },
-                { format: 'JSON', file: files.ndjson, url: urls.ndjson, label: 'NDJSON', schema: false },
-              ];
-        for (const testCase of cases) {
-          const runs: ImportRun[] = [];
-          const cpu: number[] = [];
-          await attempt(`import-jobs ${workers} worker(s) ${testCase.label}`, async () => {
-            for (let index = 0; index < mode.runs; index++) {
-              const cpuBefore = await workersCpuSeconds(service);
-              const imported = await importOnce(stack, service, testCase, mode.importTimeoutMs);
-              cpu.push((await workersCpuSeconds(service)) - cpuBefore);
-              log(`import-jobs ${workers} worker(s) ${testCase.label}: ${imported.rows} rows in ${(imported.endToEndMs / 1000).toFixed(2)} s, workers' CPU ${cpu.at(-1)?.toFixed(1)} s`);
-              runs.push(imported);
-            }
-          });
-          if (runs.length === 0) continue;
-          results.e2e.push({
-            name: `import-jobs, ${workers} worker${workers > 1 ? 's' : ''}`,
-            format: testCase.label,
-            workers,
-            rows: runs[0]?.rows ?? 0,
-            bytes: testCase.file.bytes,
-            seconds: spread(runs.map((imported) => imported.endToEndMs / 1000)),
-            nodeCpuSeconds: median(cpu),
-            phases: medianPhases(runs.map((imported) => imported.phases)),
-          });
-        }
-      } finally {
-        await service.stop();
-      }
-    }
+    if (mode.scaleOnly) results.skipped.push('every section but scale: --scale measures only it');
+    else await measureContenders(stack, mode, { files, urls, memoryUrls, librdkafkaDir }, attempt, results);
     await measureScale(stack, mode, { csv: { url: urls.csv, bytes: files.csv.bytes }, dataDir }, attempt, results.scale);
   } finally {
     log('Stopping the stack');
@@ -277,6 +243,79 @@ async function main(argv: string[]): Promise<void> {
 }
 
 // ---- the contenders ------------------------------------------------------------------------
+
+/** Every section but scale: the limits of this machine, Kafka Connect, and import-jobs with 1 and 2 workers. */
+async function measureContenders(
+  stack: BenchStack,
+  mode: Mode,
+  { files, urls, memoryUrls, librdkafkaDir }: ContenderInputs,
+  attempt: (what: string, work: () => Promise<void>) => Promise<void>,
+  results: Results,
+): Promise<void> {
+  await attempt('kcat', () => measureKcat(stack, mode, files.ndjson, results));
+  await attempt('limit, our stack', () => measureOurStack(stack, mode, { CSV: files.csv, JSON: files.ndjson }, librdkafkaDir, results));
+  await attempt('Kafka Connect', () => measureConnect(stack, mode, files.ndjson, results));
+
+  for (const workers of [1, 2]) {
+    const service = await startBenchService(stack, workers);
+    try {
+      if (workers === 1) {
+        // First, while the read model is small and before the long imports: a failure here costs least.
+        await attempt('worker memory', () => measureMemory(stack, service, memoryUrls, mode, results));
+        await attempt('read-model latency', () => measureReadModel(service, mode, results));
+      }
+      const cases: { format: 'CSV' | 'JSON'; file: { bytes: number }; url: string; label: string; schema: boolean; passThrough?: boolean }[] =
+        workers === 1
+          ? [
+              { format: 'CSV', file: files.csv, url: urls.csv, label: 'CSV', schema: false },
+              { format: 'CSV', file: files.csv, url: urls.csv, label: 'CSV + schema', schema: true },
+              { format: 'JSON', file: files.ndjson, url: urls.ndjson, label: 'NDJSON', schema: false },
+              { format: 'JSON', file: files.ndjson, url: urls.ndjson, label: 'NDJSON + schema', schema: true },
+              { format: 'JSON', file: files.ndjson, url: urls.ndjson, label: 'NDJSON pass-through', schema: false, passThrough: true },
+              { format: 'CSV', file: files.gzip, url: urls.gzip, label: 'CSV gzip', schema: false },
+            ]
+          : [
+              { format: 'CSV', file: files.csv, url: urls.csv, label: 'CSV', schema: false },
+              { format: 'JSON', file: files.ndjson, url: urls.ndjson, label: 'NDJSON', schema: false },
+            ];
+      for (const testCase of cases) {
+        const runs: ImportRun[] = [];
+        const cpu: number[] = [];
+        await attempt(`import-jobs ${workers} worker(s) ${testCase.label}`, async () => {
+          for (let index = 0; index < mode.runs; index++) {
+            const cpuBefore = await workersCpuSeconds(service);
+            const imported = await importOnce(stack, service, testCase, mode.importTimeoutMs);
+            cpu.push((await workersCpuSeconds(service)) - cpuBefore);
+            log(`import-jobs ${workers} worker(s) ${testCase.label}: ${imported.rows} rows in ${(imported.endToEndMs / 1000).toFixed(2)} s, workers' CPU ${cpu.at(-1)?.toFixed(1)} s`);
+            runs.push(imported);
+          }
+        });
+        if (runs.length === 0) continue;
+        results.e2e.push({
+          name: `import-jobs, ${workers} worker${workers > 1 ? 's' : ''}`,
+          format: testCase.label,
+          workers,
+          rows: runs[0]?.rows ?? 0,
+          bytes: testCase.file.bytes,
+          seconds: spread(runs.map((imported) => imported.endToEndMs / 1000)),
+          nodeCpuSeconds: median(cpu),
+          phases: medianPhases(runs.map((imported) => imported.phases)),
+        });
+      }
+    } finally {
+      await service.stop();
+    }
+  }
+}
+
+type DatasetFile = Awaited<ReturnType<typeof ensureDatasetFile>>;
+
+interface ContenderInputs {
+  readonly files: { readonly csv: DatasetFile; readonly ndjson: DatasetFile; readonly gzip: DatasetFile };
+  readonly urls: { readonly csv: string; readonly ndjson: string; readonly gzip: string };
+  readonly memoryUrls: readonly { label: string; rows: number; bytes: number; url: string }[];
+  readonly librdkafkaDir: string | undefined;
+}
 
 async function measureKcat(stack: BenchStack, mode: Mode, ndjson: { path: string; bytes: number }, results: Results): Promise<void> {
   const kcat = findKcat(log);
@@ -526,6 +565,7 @@ function renderReport(results: Results): string {
   lines.push(`## ${mode.name} bench, ${results.date.slice(0, 16).replace('T', ' ')} UTC`);
   lines.push('');
   lines.push(`Machine: ${results.machine}. ${mode.rows.toLocaleString('en')} rows of ${columns.length} columns; each figure the median of ${mode.runs} run(s), min–max in brackets.`);
+  if (mode.scaleOnly) return [...lines, ...skippedAndFailed(results), ...renderScale(results.scale)].join('\n');
   lines.push('Node CPU s: CPU time of the limit script, or of the worker processes for import-jobs (not the API, projector, broker or database).');
   lines.push('');
   lines.push('| contender | input | rows/s (min–max) | MB/s | seconds (min–max) | Node CPU s | ÷ our-stack limit | ÷ Connect |');
@@ -544,8 +584,7 @@ function renderReport(results: Results): string {
   // A candidate client is read against the limit it would replace.
   for (const figure of results.limits) lines.push(row(figure, figure.name.startsWith('candidate')));
   for (const figure of results.e2e) lines.push(row(figure, true));
-  if (results.skipped.length > 0) lines.push('', ...results.skipped.map((why) => `Skipped: ${why}.`));
-  if (results.failed.length > 0) lines.push('', ...results.failed.map((why) => `FAILED: ${why}`));
+  lines.push(...skippedAndFailed(results));
 
   lines.push('', '### Where end-to-end time goes (median run, ms; share of POST → terminal event)', '');
   lines.push('| run | accept | wait for planner | planning | pieces (workers) | recording results | finishing | read model after terminal |');
@@ -576,6 +615,10 @@ function renderReport(results: Results): string {
   lines.push('| --- | --- | --- | --- |');
   for (const figure of results.parsers) lines.push(`| ${figure.parser} | ${figure.how} | ${rate(figure.rows, figure.rows / figure.rowsPerSecond)} | ${figure.mbPerSecond.toFixed(1)} |`);
   return lines.join('\n');
+}
+
+function skippedAndFailed({ skipped, failed }: Results): string[] {
+  return [...(skipped.length > 0 ? ['', ...skipped.map((why) => `Skipped: ${why}.`)] : []), ...(failed.length > 0 ? ['', ...failed.map((why) => `FAILED: ${why}`)] : [])];
 }
 
 function renderScale(scale: ScaleResults): string[] {
