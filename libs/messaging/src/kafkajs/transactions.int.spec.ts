@@ -1,3 +1,5 @@
+import { Kafka, logLevel } from 'kafkajs';
+import { harnessEnv } from '../../../../test/harness/env';
 import { Inbox, kafkaTestTimeoutMs, messagingTestKit, singlePartitionTopic, uniqueName } from '../../test/kafka-test-kit';
 
 describe('Kafka transactions seen by a read_committed consumer', () => {
@@ -54,5 +56,43 @@ describe('Kafka transactions seen by a read_committed consumer', () => {
     ).rejects.toThrow('given up');
 
     await expect(messaging.transactions.initTransactions(transactionalId)).resolves.toBe(false);
+  });
+
+  it('looks the transaction and group coordinators up once, not before every request of every transaction', async () => {
+    const messaging = kit.connect();
+    const topic = singlePartitionTopic('coordinators');
+    await messaging.admin.createTopics([topic]);
+    // A group with a member, as a worker's is: the broker has loaded its coordinator.
+    const groupId = uniqueName('group');
+    const member = new Inbox();
+    await messaging.createConsumer({ groupId }).run({ topics: [topic.name], fromBeginning: true, eachMessage: member.add });
+    await messaging.producer.send([{ topic: topic.name, value: 'joined' }]);
+    await member.waitForValue('joined');
+    const kafka = new Kafka({ clientId: uniqueName('coordinators'), brokers: harnessEnv('KAFKA_BROKERS').split(','), logLevel: logLevel.NOTHING });
+    const producer = kafka.producer({ transactionalId: uniqueName('producer'), idempotent: true, maxInFlightRequests: 1 });
+    const requests: string[] = [];
+    producer.on(producer.events.REQUEST, ({ payload }) => requests.push(payload.apiName));
+    await producer.connect();
+    const transact = async (index: number) => {
+      const transaction = await producer.transaction();
+      await transaction.send({ topic: topic.name, messages: [{ value: `record-${index}` }] });
+      await transaction.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: topic.name, partitions: [{ partition: 0, offset: String(index + 1) }] }] });
+      await transaction.commit();
+    };
+    try {
+      // The first transaction finds both coordinators, as often as a fresh broker makes it.
+      await transact(0);
+      requests.length = 0;
+      const transactions = 5;
+      for (let index = 1; index <= transactions; index++) await transact(index);
+
+      const count = (apiName: string) => requests.filter((name) => name === apiName).length;
+      expect(count('EndTxn')).toBe(transactions);
+      // Without remembering them, AddPartitionsToTxn, AddOffsetsToTxn, TxnOffsetCommit and EndTxn
+      // each looked theirs up first: four lookups a transaction.
+      expect(count('GroupCoordinator')).toBe(0);
+    } finally {
+      await producer.disconnect();
+    }
   });
 });
