@@ -25,5 +25,7 @@ EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:' + process.env.PORT + '/health/live').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
 # node itself is PID 1 and handles SIGTERM (graceful shutdown); run with `init: true` to reap zombies.
-ENTRYPOINT ["node"]
+# V8 sizes its young generation from the host's memory (64 MiB semi-spaces on a 24 GB host): 16 MiB
+# took a worker importing 1 GB from 490 to 382 MB peak RSS at the same speed (README, Configuration).
+ENTRYPOINT ["node", "--max-semi-space-size=16"]
 CMD ["dist/apps/all-in-one/main.js"]

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { loadServiceConfig, serviceSettings } from '@import-jobs/application/config/service-config';
+import { appNodeFlags } from '../../tools/resilience/app-process';
 
 interface ComposeService {
   readonly image?: string;
@@ -110,6 +111,14 @@ describe('Dockerfile', () => {
   it('runs as a user other than root, and probes the app', () => {
     expect(runtime).toMatch(/^USER node$/m);
     expect(runtime).toMatch(/^HEALTHCHECK .*\n?.*\/health\/live/m);
+  });
+
+  it('runs node with the flags that the npm start scripts and the test and bench launcher use', () => {
+    expect(runtime).toContain(`ENTRYPOINT ${JSON.stringify(['node', ...appNodeFlags])}`.replaceAll('","', '", "'));
+    const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const starts = Object.entries(scripts).filter(([name]) => name.startsWith('start:'));
+    expect(starts.length).toBeGreaterThan(0);
+    for (const [, command] of starts) expect(command).toMatch(new RegExp(`^node ${appNodeFlags.join(' ')} dist/apps/`));
   });
 
   it('leaves local files out of the build context', () => {

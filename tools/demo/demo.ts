@@ -8,6 +8,7 @@ import { ensureDatabase, ensurePostgres } from '../stack/postgres';
 import { startS3 } from '../stack/s3';
 import { fetchStackJars, stackEnv, startTogether } from '../stack/stack';
 import { waitFor } from '../stack/wait-for';
+import { appNodeFlags } from '../resilience/app-process';
 
 const usage = `Usage: npm start [-- --exit]
 
@@ -63,7 +64,7 @@ async function main(args: string[]): Promise<number> {
   // what a newcomer reads; a failed start shows the file's last lines.
   await mkdir(dirname(serviceLogFile), { recursive: true });
   const serviceLog = await open(serviceLogFile, 'w');
-  const app = spawn(process.execPath, [join(__dirname, '../../dist/apps/all-in-one/main.js')], { env: { ...process.env, ...env }, stdio: ['ignore', serviceLog.fd, serviceLog.fd] });
+  const app = spawn(process.execPath, [...appNodeFlags, join(__dirname, '../../dist/apps/all-in-one/main.js')], { env: { ...process.env, ...env }, stdio: ['ignore', serviceLog.fd, serviceLog.fd] });
   console.log(`The service's own log: ${relative(process.cwd(), serviceLogFile)}`);
   const stopAll = async () => {
     await stopApp(app);
